@@ -1,0 +1,143 @@
+"""The status step: is the credential revoked or suspended (now, or as of a past date)?
+
+Status lists come only from a configured place (a directory of published lists, or a
+trust bundle); nothing is fetched. "As of date D" uses the last list version whose
+anchor on the ledger is at or before D, so the answer cannot be rewritten afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from microcred.chain import verify_inclusion
+from microcred.chain.anchor_proof import anchor_proofs, credential_leaf, decode_anchor_proof
+from microcred.errors import MicrocredError
+from microcred.status import StatusCheck, check_status
+from microcred.verifier.inputs import ParsedCredential, as_list
+from microcred.verifier.policy import VerificationPolicy
+from microcred.verifier.report import StepResult, StepStatus
+from microcred.verifier.steps import issuer_id
+
+PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
+_MAX_LIST_BYTES = 2_000_000
+
+
+class StatusListSource(Protocol):
+    def versions(self, url: str) -> Sequence[Mapping[str, Any]]:
+        """Every locally available version of the list credential published at ``url``."""
+        ...
+
+
+@dataclass(frozen=True)
+class StatusDirectory:
+    """Published lists as ``microcred status publish`` writes them: <id>.json, <id>/r<n>.json."""
+
+    root: Path
+
+    def versions(self, url: str) -> Sequence[Mapping[str, Any]]:
+        name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        if not name or name.startswith("."):
+            return []
+        paths = [self.root / f"{name}.json", *sorted((self.root / name).glob("r*.json"))]
+        documents = (_read(path) for path in paths if path.is_file())
+        return [doc for doc in documents if doc is not None and doc.get("id") == url]
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    if path.stat().st_size > _MAX_LIST_BYTES:
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def check_credential_status(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
+    entries = as_list(credential.document.get("credentialStatus"))
+    if not entries:
+        return StepResult("status", SKIPPED, "the credential has no credentialStatus")
+    issuer = issuer_id(credential.document)
+    results = [status_entry_step(entry, issuer, policy) for entry in entries]
+    worst = min(results, key=lambda r: [FAIL, ERROR, PASS].index(r.status))
+    return worst
+
+
+def status_entry_step(entry: Any, issuer: str | None, policy: VerificationPolicy) -> StepResult:
+    """One ``credentialStatus`` entry of a credential issued by ``issuer``."""
+    if policy.status_lists is None:
+        return StepResult("status", ERROR, "no status list location configured: not checked")
+    url = entry.get("statusListCredential") if isinstance(entry, Mapping) else None
+    if not isinstance(url, str):
+        return StepResult("status", FAIL, "credentialStatus names no statusListCredential")
+    versions = policy.status_lists.versions(url)
+    if not versions:
+        return StepResult("status", ERROR, f"status list {url} is not available locally")
+    if policy.status_as_of is None:
+        chosen, moment, note = _latest(versions), policy.now, "current list"
+    else:
+        found = _version_in_force(versions, policy)
+        if isinstance(found, StepResult):
+            return found
+        chosen, moment = found
+        note = f"list version anchored {moment:%Y-%m-%dT%H:%M:%SZ}"
+        moment = policy.status_as_of
+    check = check_status(
+        entry,
+        chosen,
+        resolver=policy.resolver,
+        now=moment,
+        credential_issuer=issuer,
+    )
+    return _result(check, note)
+
+
+def _result(check: StatusCheck, note: str) -> StepResult:
+    status = {"valid": PASS, "unverifiable": ERROR}.get(check.outcome, FAIL)
+    details = {"outcome": check.outcome, **({"code": check.code} if check.code else {})}
+    return StepResult("status", status, f"{check.outcome}: {check.reason} ({note})", details)
+
+
+def _latest(versions: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    return max(versions, key=lambda doc: str(doc.get("validFrom", "")))
+
+
+def _version_in_force(
+    versions: Sequence[Mapping[str, Any]], policy: VerificationPolicy
+) -> tuple[Mapping[str, Any], datetime] | StepResult:
+    """The last version anchored at or before ``policy.status_as_of``, with its anchor time."""
+    if policy.ledger is None:
+        return StepResult("status", ERROR, "status as of a date needs the ledger: not checked")
+    assert policy.status_as_of is not None
+    dated = []
+    for version in versions:
+        moment = _anchored_at(version, policy)
+        if moment is not None and moment <= policy.status_as_of:
+            dated.append((moment, version))
+    if not dated:
+        when = f"{policy.status_as_of:%Y-%m-%dT%H:%M:%SZ}"
+        return StepResult("status", ERROR, f"no status list version anchored by {when}")
+    moment, version = max(dated, key=lambda pair: pair[0])
+    return version, moment
+
+
+def _anchored_at(version: Mapping[str, Any], policy: VerificationPolicy) -> datetime | None:
+    """When the ledger recorded this exact list version (None if it cannot be shown)."""
+    proofs = anchor_proofs(version)
+    if not proofs or policy.ledger is None:
+        return None
+    try:
+        block = decode_anchor_proof(proofs[0])
+        leaf = credential_leaf(version)
+        record = policy.ledger.anchor_of(block.root)
+    except MicrocredError:
+        return None
+    if leaf != block.leaf or record is None or not verify_inclusion(leaf, block.path, block.root):
+        return None
+    return datetime.fromtimestamp(record.timestamp, UTC)
