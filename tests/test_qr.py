@@ -23,6 +23,8 @@ from microcred.issuer import Issuer, load_issuer
 from microcred.keys import DidResolver, KeyType, SigningKey, did_key_verification_method
 from microcred.qr import (
     PAYLOAD_PREFIX,
+    TARGET_PAYLOAD_CHARS,
+    TARGET_QR_VERSION,
     decode_qr_image,
     make_qr_payload,
     qr_code,
@@ -93,7 +95,7 @@ def test_round_trip_carries_the_essential_annex_i_elements(
     claims = result.claims
     assert claims is not None
     assert (claims.learner_name, claims.learner_id) == ("Nino Beridze", "S2025-0001")
-    # The record's primary language is Georgian; the English title fits too (version ≤ 22).
+    # The record's primary language is Georgian; the English title fits too (version ≤ 22-M).
     assert list(claims.title) == ["ka", "en"]
     assert claims.title["ka"].startswith("ხელოვნური ინტელექტის")
     assert claims.awarding_bodies == ("თბილისის სანიმუშო უნივერსიტეტი",)
@@ -129,10 +131,30 @@ def test_the_example_fits_a_qr_code_printable_at_4_cm(payload: str) -> None:
     # (4.5 dots at 300 dpi) when the symbol is printed 4 cm wide.
     code = qr_code(payload)
     assert payload.startswith(PAYLOAD_PREFIX)
-    assert len(payload) <= 1100
-    assert code.version <= 22
+    assert len(payload) <= TARGET_PAYLOAD_CHARS
+    assert code.version <= TARGET_QR_VERSION == 22
     assert code.error_correction == 0  # qrcode's constant for M
     assert 40 / code.modules_count >= 0.38
+
+
+def test_the_payload_bound_is_exactly_what_version_22_m_holds() -> None:
+    assert qr_code(PAYLOAD_PREFIX.ljust(TARGET_PAYLOAD_CHARS, "A")).version == TARGET_QR_VERSION
+    assert qr_code(PAYLOAD_PREFIX.ljust(TARGET_PAYLOAD_CHARS + 1, "A")).version > TARGET_QR_VERSION
+
+
+def test_the_second_title_language_is_dropped_only_when_it_does_not_fit(
+    issued: tuple[Path, Path, Issuer],
+) -> None:
+    _, out, issuer = issued
+    credential = _credential(out)
+    credential["credentialSubject"]["hasClaim"][0]["title"]["en"] = (
+        "Artificial Intelligence Tools, Prompting Techniques and Critical Evaluation Methods "
+        "for Enhancing Literature Review, Data Analysis, Academic Writing, Research Ethics and "
+        "Scholarly Communication Skills of Doctoral Students, Early-Career Researchers and "
+        "Supervising Faculty in Georgian Higher Education Institutions"
+    )
+    claims = verify_qr_payload(make_qr_payload(credential, issuer), DidResolver()).claims
+    assert claims is not None and list(claims.title) == ["ka"]
 
 
 def _image(png: bytes) -> Image.Image:

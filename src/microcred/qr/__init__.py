@@ -9,6 +9,8 @@ from microcred.qr._claims import AnchorReference, CredentialReference, QrClaims
 from microcred.qr._image import decode_qr_image, qr_code, render_qr_png, render_qr_svg
 from microcred.qr._payload import (
     PAYLOAD_PREFIX,
+    TARGET_PAYLOAD_CHARS,
+    TARGET_QR_VERSION,
     QrVerification,
     make_qr_payload,
     verify_qr_payload,
@@ -16,6 +18,8 @@ from microcred.qr._payload import (
 
 __all__ = [
     "PAYLOAD_PREFIX",
+    "TARGET_PAYLOAD_CHARS",
+    "TARGET_QR_VERSION",
     "AnchorReference",
     "CredentialReference",
     "QrClaims",

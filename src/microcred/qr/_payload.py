@@ -24,7 +24,10 @@ if TYPE_CHECKING:  # the issuer layer sits above this one: only its type is need
     from microcred.issuer import Issuer
 
 PAYLOAD_PREFIX = "MC1:"
-TARGET_PAYLOAD_CHARS = 1100  # fits version 22-M (0.38 mm modules at 4 cm): docs/qr-and-pdf.md
+# Version 22 at ECC M holds 1,134 alphanumeric characters (ISO/IEC 18004 table 7): the largest
+# symbol whose modules stay ≥ 0.38 mm printed 4 cm wide (docs/qr-and-pdf.md).
+TARGET_QR_VERSION = 22
+TARGET_PAYLOAD_CHARS = 1134
 MAX_PAYLOAD_CHARS = 4296  # the most alphanumeric characters any QR code holds (40-L)
 _MAX_CLAIMS_BYTES = 16_384  # bounds the zlib output: a QR payload inflates to far less
 
