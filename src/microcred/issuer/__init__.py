@@ -8,6 +8,7 @@ from microcred.issuer.batch import (
     issue_batch,
     make_awards,
 )
+from microcred.issuer.locks import BatchBusy
 from microcred.issuer.output import OutputError, finish_batch, read_manifest, write_batch
 from microcred.issuer.profile import (
     Issuer,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_FORMATS",
     "FORMATS",
     "Batch",
+    "BatchBusy",
     "IssuedCredential",
     "Issuer",
     "OutputError",

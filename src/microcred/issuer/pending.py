@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from microcred.issuer.locks import exclusive
 
 PENDING_FILE = "pending-batches.json"
 _LOCK_FILE = PENDING_FILE + ".lock"
@@ -22,7 +22,7 @@ def pending_batches(home: Path) -> list[Path]:
 
 def mark_pending(home: Path, out_dir: Path) -> None:
     resolved = out_dir.resolve()
-    with _exclusive(home):
+    with _exclusive_list(home):
         batches = pending_batches(home)
         if resolved not in batches:
             _save(home, [*batches, resolved])
@@ -30,17 +30,13 @@ def mark_pending(home: Path, out_dir: Path) -> None:
 
 def mark_done(home: Path, out_dir: Path) -> None:
     resolved = out_dir.resolve()
-    with _exclusive(home):
+    with _exclusive_list(home):
         _save(home, [p for p in pending_batches(home) if p != resolved])
 
 
-@contextmanager
-def _exclusive(home: Path) -> Iterator[None]:
+def _exclusive_list(home: Path) -> AbstractContextManager[None]:
     # Concurrent issuers share the list: without the lock, read-modify-write loses entries.
-    home.mkdir(parents=True, exist_ok=True)
-    with (home / _LOCK_FILE).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-        yield
+    return exclusive(home / _LOCK_FILE)
 
 
 def _save(home: Path, batches: list[Path]) -> None:

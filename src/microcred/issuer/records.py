@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,7 @@ from microcred.store import (
 # Each credential holds one revocation index; the same index in a partner suspension list
 # completes its 2-bit status entry (see microcred.status.revocation_and_suspension_entry).
 _PARTNER_SUFFIX = "#suspension"
+_Row = TypeVar("_Row", Batch, Specification)
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,9 @@ def plan_batch(
 ) -> BatchPlan:
     """Find the batch made by this exact input, or record a new one with all its ids and slots."""
     with store.transaction() as session:
-        batch = _find_batch(session, key)
-        if batch is None:
-            batch = _new_batch(session, key, spec, spec_sha256, learners, issued)
+        batch = _find_batch(session, key) or _new_batch(
+            session, key, spec, spec_sha256, learners, issued
+        )
         rows = _credential_rows(session, batch.id)
         ids = _ids_by_learner(rows)
         if len(ids) != len(learners) or any(learner.learner_id not in ids for learner in learners):
@@ -126,8 +127,7 @@ def recorded_hashes(store: Store, batch_id: str) -> dict[str, str]:
 
 
 def _find_batch(session: Session, key: str) -> Batch | None:
-    query = select(Batch).where(Batch.input_sha256 == key).order_by(Batch.created_at).limit(1)
-    return session.scalar(query)
+    return session.scalar(select(Batch).where(Batch.input_sha256 == key))
 
 
 def _new_batch(
@@ -139,6 +139,35 @@ def _new_batch(
     issued: datetime,
 ) -> Batch:
     specification = _specification(session, spec, spec_sha256, issued)
+    return _first_writer_wins(
+        session,
+        lambda: _add_batch(session, key, specification, learners, issued),
+        lambda: _find_batch(session, key),
+    )
+
+
+def _first_writer_wins(
+    session: Session, insert: Callable[[], _Row], find: Callable[[], _Row | None]
+) -> _Row:
+    """Insert the row, or take the one another issuer committed since we looked for it."""
+    try:
+        with session.begin_nested():
+            return insert()
+    except IntegrityError:
+        # PostgreSQL waits for the other transaction's commit, then refuses the duplicate.
+        found = find()
+        if found is None:
+            raise
+        return found
+
+
+def _add_batch(
+    session: Session,
+    key: str,
+    specification: Specification,
+    learners: Sequence[Learner],
+    issued: datetime,
+) -> Batch:
     batch = Batch(
         id=str(uuid.uuid4()),
         specification_id=specification.id,
@@ -175,26 +204,22 @@ def _specification(
     found = session.scalar(query)
     if found is not None:
         return found
-    title = spec.title.get("en") or next(iter(spec.title.values()))
     specification = Specification(
         spec_uri=spec.id,
         source_name=Path(spec.source).name,
         sha256=sha256,
-        title=title,
+        title=spec.title.get("en") or next(iter(spec.title.values())),
         created_at=at,
     )
-    try:
-        with session.begin_nested():
-            session.add(specification)
-            session.flush()
-    except IntegrityError:
-        # Another issuer recorded the same specification since the query (PostgreSQL waits
-        # for its commit, then refuses the duplicate): use that row.
-        found = session.scalar(query)
-        if found is None:
-            raise
-        return found
-    return specification
+    return _first_writer_wins(
+        session, lambda: _flushed(session, specification), lambda: session.scalar(query)
+    )
+
+
+def _flushed(session: Session, row: _Row) -> _Row:
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _credential_rows(session: Session, batch_id: str) -> list[Credential]:

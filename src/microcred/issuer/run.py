@@ -36,6 +36,7 @@ from microcred.issuer.batch import (
     make_awards,
     sign_credential,
 )
+from microcred.issuer.locks import batch_in_hand
 from microcred.issuer.output import (
     OutputError,
     credential_files,
@@ -91,45 +92,24 @@ def issue_cohort(
     on_progress: Progress | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> IssueOutcome:
+    """Issue (or resume) the batch of ``request``; raises BatchBusy if another process has it."""
     spec = read_spec(request.spec_file)
     learners = read_learners(request.learners_file, spec)
-    plan = plan_batch(
-        store,
-        key=batch_key(
-            request.spec_file,
-            request.learners_file,
-            request.out_dir,
-            request.formats,
-            issuer.profile.did,
-        ),
-        spec=spec,
-        spec_sha256=hashlib.sha256(request.spec_file.read_bytes()).hexdigest(),
-        learners=learners,
-        issued=(request.issued or now()).astimezone(UTC).replace(microsecond=0),
-        status_base_url=issuer.profile.status_lists_url,
-        rng=rng or random.SystemRandom(),
-    )
-    resumed = plan.state != "building" or request.out_dir.exists()
-    if plan.state in ("building", "signed"):
-        batch = _sign_in_chunks(store, plan, spec, learners, issuer, request, on_progress, now)
-        write_manifest(batch, request.out_dir, batch_id=plan.batch_id)
-        mark_batch(store, plan.batch_id, "pending-anchor", at=now())
-        mark_pending(home, request.out_dir)
-    outcome = IssueOutcome(request.out_dir, plan.batch_id, len(learners), resumed, None, None)
-    if plan.state == "anchored":
-        return outcome
-    if not request.anchor:
-        return replace(outcome, pending_reason="anchoring skipped (--no-anchor)")
-    return complete_batch(
-        request.out_dir,
-        home=home,
-        store=store,
-        issuer=issuer,
-        account=account,
-        open_ledger=open_ledger,
-        now=now,
-        resumed=resumed,
-    )
+    with batch_in_hand(home, request.out_dir):
+        plan = _plan(request, spec, learners, store, issuer, rng or random.SystemRandom(), now)
+        resumed = plan.state != "building" or request.out_dir.exists()
+        if plan.state in ("building", "signed"):
+            batch = _sign_in_chunks(store, plan, spec, learners, issuer, request, on_progress, now)
+            write_manifest(batch, request.out_dir, batch_id=plan.batch_id)
+            mark_batch(store, plan.batch_id, "pending-anchor", at=now())
+            mark_pending(home, request.out_dir)
+        outcome = IssueOutcome(request.out_dir, plan.batch_id, len(learners), resumed, None, None)
+        if plan.state == "anchored":
+            return outcome
+        if not request.anchor:
+            return replace(outcome, pending_reason="anchoring skipped (--no-anchor)")
+        ledger = _LedgerAccess(account, open_ledger)
+        return _anchor_written(request.out_dir, home, store, issuer, ledger, now, resumed)
 
 
 def complete_batch(
@@ -143,11 +123,60 @@ def complete_batch(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     resumed: bool = True,
 ) -> IssueOutcome:
-    """Anchor a written batch; a ledger failure leaves it pending, never half-done."""
+    """Anchor a written batch; raises BatchBusy if another process has it."""
+    with batch_in_hand(home, out_dir):
+        ledger = _LedgerAccess(account, open_ledger)
+        return _anchor_written(out_dir, home, store, issuer, ledger, now, resumed)
+
+
+@dataclass(frozen=True)
+class _LedgerAccess:
+    account: LocalAccount
+    open: LedgerOpener
+
+
+def _plan(
+    request: IssueRequest,
+    spec: MicroCredentialSpec,
+    learners: Sequence[Learner],
+    store: Store,
+    issuer: Issuer,
+    rng: random.Random,
+    now: Callable[[], datetime],
+) -> BatchPlan:
+    key = batch_key(
+        request.spec_file,
+        request.learners_file,
+        request.out_dir,
+        request.formats,
+        issuer.profile.did,
+    )
+    return plan_batch(
+        store,
+        key=key,
+        spec=spec,
+        spec_sha256=hashlib.sha256(request.spec_file.read_bytes()).hexdigest(),
+        learners=learners,
+        issued=(request.issued or now()).astimezone(UTC).replace(microsecond=0),
+        status_base_url=issuer.profile.status_lists_url,
+        rng=rng,
+    )
+
+
+def _anchor_written(
+    out_dir: Path,
+    home: Path,
+    store: Store,
+    issuer: Issuer,
+    ledger: _LedgerAccess,
+    now: Callable[[], datetime],
+    resumed: bool,
+) -> IssueOutcome:
+    # A ledger failure leaves the batch pending, never half-done.
     manifest = read_manifest(out_dir)
     outcome = IssueOutcome(out_dir, manifest["batch"], manifest["count"], resumed, None, None)
     try:
-        anchor = finish_batch(out_dir, open_ledger, account, issuer)
+        anchor = finish_batch(out_dir, ledger.open, ledger.account, issuer)
     except (LedgerError, OutputError) as exc:
         return replace(outcome, pending_reason=str(exc))
     _record_anchor(store, manifest["batch"], anchor, now())

@@ -95,7 +95,7 @@ class Batch(Base):
     state: Mapped[str] = mapped_column(String(20))
     learner_count: Mapped[int] = mapped_column(Integer)
     credential_count: Mapped[int] = mapped_column(Integer, default=0)
-    input_sha256: Mapped[str] = mapped_column(String(_SHA256_HEX))
+    input_sha256: Mapped[str] = mapped_column(String(_SHA256_HEX), unique=True, index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
