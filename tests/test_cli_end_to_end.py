@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from microcred.cli import main
+from microcred.store import Credential, StatusAllocation, default_store_url, open_store
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ai-research-skills"
 PASSPHRASE = "correct horse battery staple"
@@ -237,3 +239,40 @@ def test_a_ledger_outage_leaves_a_pending_batch_that_anchor_completes(
     files = sorted(str(p) for p in out.glob("*/*.json*"))
     report = _run(home, "verify", "--json", *files)
     assert report.exit_code == 0, report.output
+
+
+@pytest.mark.parametrize("fmt", ["ob3-jwt", "elm"])
+def test_one_format_records_and_spends_status_indices_on_that_format_only(
+    issued: tuple[Path, Path], tmp_path: Path, fmt: str
+) -> None:
+    home, _ = issued
+    learners = tmp_path / "learners.csv"
+    rows = (EXAMPLE / "learners.csv").read_text("utf-8").splitlines()
+    learners.write_text("\n".join(rows[:4]) + "\n", "utf-8")
+    out = tmp_path / "out"
+    spec = str(EXAMPLE / "microcredential.yaml")
+    result = _run(
+        home, "issue", "--spec", spec, "--learners", str(learners), "--out", str(out),
+        "--format", fmt,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    batch_id = json.loads((out / "manifest.json").read_text("utf-8"))["batch"]
+    with open_store(default_store_url(home)) as store, store.transaction() as session:
+        rows_of_batch = list(
+            session.scalars(select(Credential).where(Credential.batch_id == batch_id))
+        )
+        allocated = set(
+            session.scalars(
+                select(StatusAllocation.credential_id).where(
+                    StatusAllocation.credential_id.in_([row.id for row in rows_of_batch])
+                )
+            )
+        )
+    recorded = "ob3" if fmt == "ob3-jwt" else fmt
+    assert [row.format for row in rows_of_batch] == [recorded] * 3
+    assert all(row.sha256 for row in rows_of_batch)  # every recorded credential was signed
+    assert allocated == {row.id for row in rows_of_batch}
+    assert _run(home, "status", "publish").exit_code == 0
+    files = sorted(str(p) for p in out.glob(f"{fmt}/*"))
+    report = _run(home, "verify", "--json", *files)
+    assert len(files) == 3 and report.exit_code == 0, report.output

@@ -117,6 +117,7 @@ def _plan(
         spec=spec,
         spec_sha256="0" * 64,
         learners=learners,
+        formats=("elm", "ob3"),
         issued=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
         status_base_url="https://www.example.edu.ge/credentials/status",
         rng=random.Random(7),

@@ -44,8 +44,8 @@ _Row = TypeVar("_Row", Batch, Specification)
 @dataclass(frozen=True)
 class CredentialPlan:
     learner_id: str
-    elm_id: str
-    ob3_id: str
+    elm_id: str | None  # None: the batch has no document in that format
+    ob3_id: str | None
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,20 @@ def plan_batch(
     spec: MicroCredentialSpec,
     spec_sha256: str,
     learners: Sequence[Learner],
+    formats: Sequence[str],
     issued: datetime,
     status_base_url: str,
     rng: random.Random,
 ) -> BatchPlan:
-    """Find the batch made by this exact input, or record a new one with all its ids and slots."""
+    """Find the batch made by this exact input, or record a new one with all its ids and slots.
+
+    Only the documents the formats produce are recorded (a VC-JWT is its OB3 credential), so
+    no status index is spent on a credential that is never issued.
+    """
+    documents = document_formats(formats)
     with store.transaction() as session:
         batch = _find_batch(session, key) or _new_batch(
-            session, key, spec, spec_sha256, learners, issued
+            session, key, spec, spec_sha256, learners, documents, issued
         )
         rows = _credential_rows(session, batch.id)
         ids = _ids_by_learner(rows)
@@ -130,18 +136,25 @@ def _find_batch(session: Session, key: str) -> Batch | None:
     return session.scalar(select(Batch).where(Batch.input_sha256 == key))
 
 
+def document_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The store's formats behind the output formats: ``ob3-jwt`` is a signed ``ob3``."""
+    wanted = {"ob3" if fmt == "ob3-jwt" else fmt for fmt in formats}
+    return tuple(fmt for fmt in ("elm", "ob3") if fmt in wanted)
+
+
 def _new_batch(
     session: Session,
     key: str,
     spec: MicroCredentialSpec,
     spec_sha256: str,
     learners: Sequence[Learner],
+    documents: Sequence[str],
     issued: datetime,
 ) -> Batch:
     specification = _specification(session, spec, spec_sha256, issued)
     return _first_writer_wins(
         session,
-        lambda: _add_batch(session, key, specification, learners, issued),
+        lambda: _add_batch(session, key, specification, learners, documents, issued),
         lambda: _find_batch(session, key),
     )
 
@@ -166,6 +179,7 @@ def _add_batch(
     key: str,
     specification: Specification,
     learners: Sequence[Learner],
+    documents: Sequence[str],
     issued: datetime,
 ) -> Batch:
     batch = Batch(
@@ -174,14 +188,14 @@ def _add_batch(
         issued_at=issued,
         state="building",
         learner_count=len(learners),
-        credential_count=2 * len(learners),
+        credential_count=len(documents) * len(learners),
         input_sha256=key,
         created_at=issued,
         updated_at=issued,
     )
     session.add(batch)
     for learner in learners:
-        for fmt in ("elm", "ob3"):
+        for fmt in documents:
             session.add(
                 Credential(
                     id=f"urn:uuid:{uuid.uuid4()}",
@@ -232,7 +246,7 @@ def _ids_by_learner(rows: Sequence[Credential]) -> dict[str, CredentialPlan]:
     for row in rows:
         by_learner.setdefault(row.learner_ref or "", {})[row.format] = row.id
     return {
-        learner: CredentialPlan(learner, ids["elm"], ids["ob3"])
+        learner: CredentialPlan(learner, ids.get("elm"), ids.get("ob3"))
         for learner, ids in by_learner.items()
     }
 

@@ -157,6 +157,7 @@ def _plan(
         spec=spec,
         spec_sha256=hashlib.sha256(request.spec_file.read_bytes()).hexdigest(),
         learners=learners,
+        formats=request.formats,
         issued=(request.issued or now()).astimezone(UTC).replace(microsecond=0),
         status_base_url=issuer.profile.status_lists_url,
         rng=rng,
@@ -222,15 +223,22 @@ def _sign_in_chunks(
 def _awards(
     plan: BatchPlan, spec: MicroCredentialSpec, learners: Sequence[Learner], issuer: Issuer
 ) -> list[Award]:
-    """Awards with the recorded ids and time: identical on every run."""
-    return [
-        replace(
-            award,
-            elm_id=plan.credentials[award.learner.learner_id].elm_id,
-            ob3_id=plan.credentials[award.learner.learner_id].ob3_id,
+    """Awards with the recorded ids and time: identical on every run.
+
+    A format the batch does not produce keeps the fresh id ``make_awards`` gave it: no
+    document carries it.
+    """
+    awards = []
+    for award in make_awards(spec, learners, issuer.profile, issued=plan.issued):
+        recorded = plan.credentials[award.learner.learner_id]
+        awards.append(
+            replace(
+                award,
+                elm_id=recorded.elm_id or award.elm_id,
+                ob3_id=recorded.ob3_id or award.ob3_id,
+            )
         )
-        for award in make_awards(spec, learners, issuer.profile, issued=plan.issued)
-    ]
+    return awards
 
 
 def _from_files(
