@@ -36,7 +36,6 @@ from microcred.store import (
     current_status,
     default_store_url,
     forget_learner,
-    lists_to_publish,
     open_status_list,
     open_store,
     record_publication,
@@ -346,19 +345,18 @@ def test_status_events_are_append_only_in_the_database(store: Store, statement: 
 # --- publication ------------------------------------------------------------------------
 
 
-def test_publication_records_and_what_needs_publishing(store: Store) -> None:
+def test_publication_records_each_revision_once_and_the_one_in_force(store: Store) -> None:
     target = _issued(store)[0]
     with store.transaction() as session:
-        pending = {lst.purpose: lst for lst in lists_to_publish(session)}
-        assert set(pending) == {"revocation", "suspension"}
-        for lst in pending.values():
-            record_publication(session, lst.id, lst.revision, f'{{"rev": {lst.revision}}}', at=NOW)
-        assert lists_to_publish(session) == []
+        lists = {lst.purpose: lst.id for lst in session.scalars(select(StatusList))}
+        assert set(lists) == {"revocation", "suspension"}
+        for list_id in lists.values():
+            record_publication(session, list_id, 0, '{"rev": 0}', at=NOW)
     _change(store, target, "revocation", "revoke")
     later = NOW + timedelta(hours=1)
     with store.transaction() as session:
-        (changed,) = lists_to_publish(session)
-        assert (changed.purpose, changed.revision) == ("revocation", 1)
+        changed = session.get(StatusList, lists["revocation"])
+        assert changed is not None and changed.revision == 1
         version = record_publication(session, changed.id, 1, '{"rev": 1}', at=later)
         assert record_publication(session, changed.id, 1, '{"rev": 1}', at=later) == version
         with pytest.raises(StoreError, match="already published differently"):

@@ -29,7 +29,6 @@ from microcred.store._models import (
     StatusListVersion,
 )
 from microcred.store._publication import (
-    lists_to_publish,
     record_publication,
     status_list_bits,
     version_in_force,
@@ -69,7 +68,6 @@ __all__ = [
     "default_store_url",
     "existing_slots",
     "forget_learner",
-    "lists_to_publish",
     "open_status_list",
     "open_store",
     "record_publication",

@@ -1,4 +1,4 @@
-"""Published status list versions: what to (re)publish, and the record of each publication."""
+"""Published status list versions: the record of each publication, and the one in force."""
 
 from __future__ import annotations
 
@@ -11,16 +11,6 @@ from sqlalchemy.orm import Session
 from microcred.status import Bitstring
 from microcred.store._errors import StoreError
 from microcred.store._models import StatusList, StatusListVersion
-
-
-def lists_to_publish(session: Session) -> list[StatusList]:
-    """Lists whose current revision has not been published (new lists included)."""
-    published = select(StatusListVersion.id).where(
-        StatusListVersion.list_id == StatusList.id,
-        StatusListVersion.revision == StatusList.revision,
-    )
-    query = select(StatusList).where(~published.exists()).order_by(StatusList.created_at)
-    return list(session.scalars(query))
 
 
 def status_list_bits(status_list: StatusList) -> Bitstring:
