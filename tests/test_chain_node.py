@@ -184,6 +184,28 @@ def test_deploy_accredit_anchor_and_verify_through_a_node(node_url: str, tmp_pat
         (entry,) = verifier.accreditation_history(issuer.address)
         assert entry.status is AccreditationStatus.ACTIVE and entry.scope == SCOPE
         assert verifier.anchor_of(merkle_root(leaves[:10])) is None
+        assert [event.record for event in verifier.anchor_events()] == [record]
+
+
+def test_event_logs_are_read_in_windows_public_nodes_accept(
+    node_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, nceqe, issuer = (_keystore_account(tmp_path, name) for name in ("r3", "n3", "i3"))
+    _fund(node_url, root, nceqe, issuer)
+    with open_ledger(node_url, expected_chain_id=HARDHAT_CHAIN_ID) as ledger:
+        ledger.deploy(root)
+        ledger.add_authority(root, nceqe.address)
+        now = _latest_block_time(node_url)
+        ledger.accredit(nceqe, issuer.address, "did:web:tsu.ge", now - 60, now + YEAR, SCOPE)
+        roots = [hashlib.sha256(bytes([i])).digest() for i in range(5)]
+        for batch_root in roots:
+            ledger.anchor(issuer, batch_root)  # one block each
+        whole = (ledger.anchor_events(), ledger.accredited_issuers(), ledger.authority_changes())
+        monkeypatch.setattr(type(ledger), "log_window_blocks", 2)
+        windowed = (ledger.anchor_events(), ledger.accredited_issuers(), ledger.authority_changes())
+    assert windowed == whole
+    assert [event.record.root for event in windowed[0]] == roots
+    assert [entry.did for entry in windowed[1]] == ["did:web:tsu.ge"]
 
 
 def test_an_unfunded_issuer_gets_a_clear_refusal(node_url: str, tmp_path: Path) -> None:

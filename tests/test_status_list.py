@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import microcred.status as status_module
+from microcred.bundle import BundleStatusLists
 from microcred.keys import DidResolver, KeyType, SigningKey, did_key, did_key_verification_method
 from microcred.proofs import add_proof
 from microcred.status import (
@@ -26,6 +27,9 @@ from microcred.status import (
     status_entry,
     status_list_credential,
 )
+from microcred.verifier import StatusDirectory, StatusListSource, VerificationPolicy
+from microcred.verifier.report import StepStatus
+from microcred.verifier.status_step import status_entry_step
 
 VECTORS = Path(__file__).parent / "vectors" / "status"
 LIST_URL = "https://issuer.example/status/r1"
@@ -400,3 +404,38 @@ def test_revocation_and_suspension_in_one_two_bit_entry(
     entry = revocation_and_suspension_entry(LIST_URL, 4321)
     assert entry["statusSize"] == 2 and len(entry["statusMessage"]) == 4
     assert _check(entry, signed).outcome == outcome
+
+
+def _published_in_one_second(key: SigningKey, revisions: int) -> list[dict[str, Any]]:
+    """Revisions 0..n-1 with one validFrom; only the last has index 77 revoked."""
+    return [
+        _signed_list(key, set_bits=(77,) if n == revisions - 1 else (), valid_from=NOW)
+        for n in range(revisions)
+    ]
+
+
+def _write_directory(root: Path, versions: list[dict[str, Any]], *, current: bool) -> Path:
+    name = LIST_URL.rsplit("/", 1)[-1]
+    (root / name).mkdir(parents=True)
+    for n, version in enumerate(versions):
+        (root / name / f"r{n}.json").write_text(json.dumps(version), "utf-8")
+    if current:
+        (root / f"{name}.json").write_text(json.dumps(versions[-1]), "utf-8")
+    return root
+
+
+@pytest.mark.parametrize("source", ["bundle", "directory", "directory-without-current"])
+def test_of_versions_published_within_one_second_the_last_is_current(
+    key: SigningKey, tmp_path: Path, source: str
+) -> None:
+    versions = _published_in_one_second(key, 11)  # r10 sorts before r2 as text
+    lists: StatusListSource = (
+        BundleStatusLists({LIST_URL: versions})
+        if source == "bundle"
+        else StatusDirectory(_write_directory(tmp_path, versions, current=source == "directory"))
+    )
+    policy = VerificationPolicy(now=NOW, status_lists=lists)
+    step = status_entry_step(
+        status_entry(LIST_URL, 77, "revocation"), did_key(key.public_key), policy
+    )
+    assert (step.status, step.details["outcome"]) == (StepStatus.FAIL, "revoked"), step.reason

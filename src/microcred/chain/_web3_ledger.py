@@ -48,6 +48,7 @@ class Web3Ledger:
     # Exceptions meaning "the contract reverted" / "the node cannot be reached".
     _revert_errors: ClassVar[tuple[type[Exception], ...]] = (ContractLogicError,)
     _unavailable_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    log_window_blocks: ClassVar[int] = 5_000  # blocks per eth_getLogs call
 
     def __init__(self, w3: Web3, chain_id: int, contract: str | None, receipt_timeout: float):
         self._w3 = w3
@@ -236,9 +237,18 @@ class Web3Ledger:
         return self._contract
 
     def _event_logs(self, event: str) -> list[Any]:
-        """Every log of ``event`` the contract emitted since block 0, in chain order."""
+        """Every log of ``event`` the contract emitted since block 0, in chain order.
+
+        Read in windows of ``log_window_blocks`` blocks: public nodes refuse ``eth_getLogs`` over
+        wide ranges (often 10,000 blocks or fewer).
+        """
+        logs: list[Any] = []
         with self._translated():
-            logs = getattr(self._deployed().events, event)().get_logs(from_block=0)
+            reader = getattr(self._deployed().events, event)()
+            head = self._w3.eth.block_number
+            for start in range(0, head + 1, self.log_window_blocks):
+                end = min(start + self.log_window_blocks - 1, head)
+                logs += reader.get_logs(from_block=start, to_block=end)
         return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
 
     def _view(self, call: ContractFunction) -> Any:

@@ -41,12 +41,19 @@ class StatusDirectory:
     root: Path
 
     def versions(self, url: str) -> Sequence[Mapping[str, Any]]:
+        """The current ``<id>.json``, then every ``<id>/r<n>.json`` by revision number."""
         name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
         if not name or name.startswith("."):
             return []
-        paths = [self.root / f"{name}.json", *sorted((self.root / name).glob("r*.json"))]
+        revisions = sorted((self.root / name).glob("r*.json"), key=_revision_number)
+        paths = [self.root / f"{name}.json", *revisions]
         documents = (_read(path) for path in paths if path.is_file())
         return [doc for doc in documents if doc is not None and doc.get("id") == url]
+
+
+def _revision_number(path: Path) -> int:
+    number = path.stem.removeprefix("r")
+    return int(number) if number.isdigit() else -1
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -105,7 +112,10 @@ def _result(check: StatusCheck, note: str) -> StepResult:
 
 
 def _latest(versions: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-    return max(versions, key=lambda doc: str(doc.get("validFrom", "")))
+    # Two versions published within one second share validFrom: sources list versions in
+    # publication order, so the later one wins the tie.
+    ranked = enumerate(versions)
+    return max(ranked, key=lambda pair: (str(pair[1].get("validFrom", "")), pair[0]))[1]
 
 
 def _version_in_force(
