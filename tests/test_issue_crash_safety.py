@@ -214,11 +214,8 @@ def _delivered(out_dir: Path, fmt: str) -> dict[Path, dict[str, Any]]:
 def _assert_files_match_the_store(
     batch: BatchRecord, documents: dict[Path, dict[str, Any]], out_dir: Path
 ) -> None:
-    by_format = Counter(row.format for row in batch.credentials)
-    # The plan records an ELM and an OB3 row per learner whatever --format asked for; the
-    # ELM rows of an OB3-only batch are never signed (reported to the lead as a defect).
-    assert by_format == {"ob3": KILL_LEARNERS, "elm": KILL_LEARNERS}
-    assert all(row.sha256 is None for row in batch.credentials if row.format == "elm")
+    # An OB3-only batch records OB3 rows only: no unsigned ELM row holds a status index.
+    assert Counter(row.format for row in batch.credentials) == {"ob3": KILL_LEARNERS}
     assert not (out_dir / "elm").exists()
     _assert_delivered_as_recorded(batch, "ob3", documents, out_dir)
 
