@@ -30,10 +30,9 @@ from microcred.render.baking import (
     bake_png,
     bake_svg,
     baked_image_kind,
-    default_badge_png,
-    default_badge_svg,
     extract_baked,
 )
+from microcred.render.default_badge import default_badge_png, default_badge_svg
 
 VECTORS = Path(__file__).parent / "vectors" / "ob3-examples"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ai-research-skills"
