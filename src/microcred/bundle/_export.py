@@ -22,6 +22,7 @@ from microcred.bundle._signature import canonical_json, sign_detached
 from microcred.bundle.errors import BundleError
 from microcred.chain import Ledger
 from microcred.issuer import Issuer
+from microcred.verifier.status_step import revision_number
 
 DEFAULT_VALIDITY = timedelta(days=7)
 _MAX_LIST_BYTES = 2_000_000
@@ -114,8 +115,7 @@ def read_status_lists(status_dir: Path | None) -> dict[str, list[dict[str, Any]]
 
 
 def _revision_order(path: Path) -> tuple[str, int]:
-    number = path.stem.removeprefix("r")
-    return path.parent.name, int(number) if number.isdigit() else -1
+    return path.parent.name, revision_number(path)
 
 
 def _read_list(path: Path) -> dict[str, Any]:

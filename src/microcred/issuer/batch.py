@@ -132,14 +132,20 @@ def sign_credential(unsigned: UnsignedCredential, issuer: Issuer) -> IssuedCrede
     return _sign(unsigned.award, unsigned.elm, unsigned.ob3, issuer)
 
 
+def document_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The documents the output formats need: ``ob3-jwt`` is a signed ``ob3`` credential."""
+    wanted = {"ob3" if fmt == "ob3-jwt" else fmt for fmt in formats}
+    return tuple(fmt for fmt in ("elm", "ob3") if fmt in wanted)
+
+
 def _build(
     award: Award, formats: Sequence[str], statuses: Mapping[str, Mapping[str, Any]]
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    elm = award_to_elm(award) if "elm" in formats else None
+    documents = document_formats(formats)
+    elm = award_to_elm(award) if "elm" in documents else None
     if elm is not None and award.elm_id in statuses:
         elm = _with_elm_status(elm, statuses[award.elm_id])
-    wants_ob3 = "ob3" in formats or "ob3-jwt" in formats
-    ob3 = award_to_ob3(award) if wants_ob3 else None
+    ob3 = award_to_ob3(award) if "ob3" in documents else None
     if ob3 is not None and award.ob3_id in statuses:
         ob3 = {**ob3, "credentialStatus": dict(statuses[award.ob3_id])}
     return elm, ob3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from microcred.errors import MicrocredError
@@ -18,23 +18,21 @@ class BatchBusy(MicrocredError):
 
 
 @contextmanager
-def exclusive(path: Path) -> Iterator[None]:
-    """Hold ``path``'s lock for the block, waiting for whoever holds it now."""
+def exclusive(path: Path, *, wait: bool = True) -> Iterator[None]:
+    """Hold ``path``'s lock for the block; without ``wait``, BlockingIOError if it is taken."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
-        yield
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        yield  # the lock goes with the file's closing
 
 
 @contextmanager
 def batch_in_hand(home: Path, out_dir: Path) -> Iterator[None]:
     """Refuse at once if another process holds ``out_dir``: both would sign and anchor it."""
     name = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:32]
-    path = home / _LOCKS_DIR / f"{name}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
+    with ExitStack() as held:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.enter_context(exclusive(home / _LOCKS_DIR / f"{name}.lock", wait=False))
         except BlockingIOError:
             raise BatchBusy(
                 f"another microcred process is issuing or anchoring {out_dir}; "

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 from microcred.issuer.locks import exclusive
 
 PENDING_FILE = "pending-batches.json"
+# Concurrent issuers share the list: without the lock, read-modify-write loses entries.
 _LOCK_FILE = PENDING_FILE + ".lock"
 
 
@@ -22,7 +22,7 @@ def pending_batches(home: Path) -> list[Path]:
 
 def mark_pending(home: Path, out_dir: Path) -> None:
     resolved = out_dir.resolve()
-    with _exclusive_list(home):
+    with exclusive(home / _LOCK_FILE):
         batches = pending_batches(home)
         if resolved not in batches:
             _save(home, [*batches, resolved])
@@ -30,13 +30,8 @@ def mark_pending(home: Path, out_dir: Path) -> None:
 
 def mark_done(home: Path, out_dir: Path) -> None:
     resolved = out_dir.resolve()
-    with _exclusive_list(home):
+    with exclusive(home / _LOCK_FILE):
         _save(home, [p for p in pending_batches(home) if p != resolved])
-
-
-def _exclusive_list(home: Path) -> AbstractContextManager[None]:
-    # Concurrent issuers share the list: without the lock, read-modify-write loses entries.
-    return exclusive(home / _LOCK_FILE)
 
 
 def _save(home: Path, batches: list[Path]) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.elm_models.record import Learner, MicroCredentialSpec
+from microcred.issuer.batch import document_formats
 from microcred.status import revocation_and_suspension_entry
 from microcred.store import (
     Batch,
@@ -134,12 +135,6 @@ def recorded_hashes(store: Store, batch_id: str) -> dict[str, str]:
 
 def _find_batch(session: Session, key: str) -> Batch | None:
     return session.scalar(select(Batch).where(Batch.input_sha256 == key))
-
-
-def document_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    """The store's formats behind the output formats: ``ob3-jwt`` is a signed ``ob3``."""
-    wanted = {"ob3" if fmt == "ob3-jwt" else fmt for fmt in formats}
-    return tuple(fmt for fmt in ("elm", "ob3") if fmt in wanted)
 
 
 def _new_batch(

@@ -108,8 +108,16 @@ def issue_cohort(
             return outcome
         if not request.anchor:
             return replace(outcome, pending_reason="anchoring skipped (--no-anchor)")
-        ledger = _LedgerAccess(account, open_ledger)
-        return _anchor_written(request.out_dir, home, store, issuer, ledger, now, resumed)
+        return _anchor_written(
+            request.out_dir,
+            home=home,
+            store=store,
+            issuer=issuer,
+            account=account,
+            open_ledger=open_ledger,
+            now=now,
+            resumed=resumed,
+        )
 
 
 def complete_batch(
@@ -125,14 +133,16 @@ def complete_batch(
 ) -> IssueOutcome:
     """Anchor a written batch; raises BatchBusy if another process has it."""
     with batch_in_hand(home, out_dir):
-        ledger = _LedgerAccess(account, open_ledger)
-        return _anchor_written(out_dir, home, store, issuer, ledger, now, resumed)
-
-
-@dataclass(frozen=True)
-class _LedgerAccess:
-    account: LocalAccount
-    open: LedgerOpener
+        return _anchor_written(
+            out_dir,
+            home=home,
+            store=store,
+            issuer=issuer,
+            account=account,
+            open_ledger=open_ledger,
+            now=now,
+            resumed=resumed,
+        )
 
 
 def _plan(
@@ -166,10 +176,12 @@ def _plan(
 
 def _anchor_written(
     out_dir: Path,
+    *,
     home: Path,
     store: Store,
     issuer: Issuer,
-    ledger: _LedgerAccess,
+    account: LocalAccount,
+    open_ledger: LedgerOpener,
     now: Callable[[], datetime],
     resumed: bool,
 ) -> IssueOutcome:
@@ -177,7 +189,7 @@ def _anchor_written(
     manifest = read_manifest(out_dir)
     outcome = IssueOutcome(out_dir, manifest["batch"], manifest["count"], resumed, None, None)
     try:
-        anchor = finish_batch(out_dir, ledger.open, ledger.account, issuer)
+        anchor = finish_batch(out_dir, open_ledger, account, issuer)
     except (LedgerError, OutputError) as exc:
         return replace(outcome, pending_reason=str(exc))
     _record_anchor(store, manifest["batch"], anchor, now())

@@ -45,13 +45,14 @@ class StatusDirectory:
         name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
         if not name or name.startswith("."):
             return []
-        revisions = sorted((self.root / name).glob("r*.json"), key=_revision_number)
+        revisions = sorted((self.root / name).glob("r*.json"), key=revision_number)
         paths = [self.root / f"{name}.json", *revisions]
         documents = (_read(path) for path in paths if path.is_file())
         return [doc for doc in documents if doc is not None and doc.get("id") == url]
 
 
-def _revision_number(path: Path) -> int:
+def revision_number(path: Path) -> int:
+    """n of a published ``<list id>/r<n>.json`` (-1 for any other name)."""
     number = path.stem.removeprefix("r")
     return int(number) if number.isdigit() else -1
 
