@@ -109,14 +109,7 @@ def issue_cohort(
         if not request.anchor:
             return replace(outcome, pending_reason="anchoring skipped (--no-anchor)")
         return _anchor_written(
-            request.out_dir,
-            home=home,
-            store=store,
-            issuer=issuer,
-            account=account,
-            open_ledger=open_ledger,
-            now=now,
-            resumed=resumed,
+            request.out_dir, home, store, issuer, account, open_ledger, now=now, resumed=resumed
         )
 
 
@@ -134,14 +127,7 @@ def complete_batch(
     """Anchor a written batch; raises BatchBusy if another process has it."""
     with batch_in_hand(home, out_dir):
         return _anchor_written(
-            out_dir,
-            home=home,
-            store=store,
-            issuer=issuer,
-            account=account,
-            open_ledger=open_ledger,
-            now=now,
-            resumed=resumed,
+            out_dir, home, store, issuer, account, open_ledger, now=now, resumed=resumed
         )
 
 
@@ -176,12 +162,12 @@ def _plan(
 
 def _anchor_written(
     out_dir: Path,
-    *,
     home: Path,
     store: Store,
     issuer: Issuer,
     account: LocalAccount,
     open_ledger: LedgerOpener,
+    *,
     now: Callable[[], datetime],
     resumed: bool,
 ) -> IssueOutcome:
