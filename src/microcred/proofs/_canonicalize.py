@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
 import pyoxigraph as ox
@@ -34,6 +34,13 @@ _RdfDataset = dict[str, list[dict[str, Any]]]
 _log = logging.getLogger(__name__)
 # Characters pyld's N-Quads serializer leaves raw but RDFC-1.0 escapes (\b, \f, \u00XX).
 _NEEDS_RDFC_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+_KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
+_JSONLD_KEYWORDS = frozenset(
+    "@base @container @context @direction @graph @id @import @included @index @json "
+    "@language @list @nest @none @prefix @propagate @protected @reverse @set @type @value "
+    "@version @vocab".split()
+)
 
 
 def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader | None = None) -> str:
@@ -54,6 +61,7 @@ def canonicalize_with(
     "oxigraph" is the fast path alone (FastPathUnsupported if it declines the document),
     "pyld" the reference path alone, "auto" the fast path with pyld as its fallback.
     """
+    refuse_dropped_keys(document)
     if backend == "pyld":
         return _canonicalize_reference(document, loader)
     try:
@@ -80,26 +88,69 @@ def to_rdf_dataset(
     document: Mapping[str, Any], *, loader: DocumentLoader | None = None
 ) -> _RdfDataset:
     """pyld's RDF dataset for ``document``, refusing any data loss during expansion."""
-    dropped: list[str] = []
-    processor = jsonld.JsonLdProcessor(on_property_dropped=lambda iri: _note_drop(dropped, iri))
-    # base None keeps relative IRIs relative; pyld 3 would resolve "" against example.org.
-    options = {"documentLoader": loader or offline_loader(), "base": None}
+    processor = jsonld.JsonLdProcessor()
+    options = _options(loader)
+    expanded = expand_checked(document, loader=loader)
     try:
-        expanded = processor.expand(copy.deepcopy(dict(document)), options)
+        dataset: _RdfDataset = processor.to_rdf(expanded, options)
     except jsonld.JsonLdError as exc:
         raise _translate(exc) from exc
-    dropped.extend(_relative_iris(expanded))
+    return dataset
+
+
+def expand_checked(document: Mapping[str, Any], *, loader: DocumentLoader | None = None) -> Any:
+    """pyld's expanded form of ``document``; ProofError if expansion or toRdf would drop data.
+
+    Dropped data would go unsigned while a reader of the JSON still sees it: undefined terms,
+    keyword-like keys (``"@grade"``), ``@included`` nodes, and IRIs toRdf skips (relative,
+    or with a space: pyld's absolute-IRI test).
+    """
+    refuse_dropped_keys(document)
+    dropped: list[str] = []
+    processor = jsonld.JsonLdProcessor(on_property_dropped=lambda iri: _note_drop(dropped, iri))
+    try:
+        expanded = processor.expand(copy.deepcopy(dict(document)), _options(loader))
+    except jsonld.JsonLdError as exc:
+        raise _translate(exc) from exc
+    dropped.extend(_unusable_iris(expanded))
     if dropped:
         names = ", ".join(sorted(set(dropped)))
         raise ProofError(
             f"JSON-LD data loss: the @context cannot map {names} to IRIs; these values would not "
             "be signed (define the terms or add the context that does)"
         )
-    try:
-        dataset: _RdfDataset = processor.to_rdf(expanded, options)
-    except jsonld.JsonLdError as exc:
-        raise _translate(exc) from exc
-    return dataset
+    return expanded
+
+
+def _options(loader: DocumentLoader | None) -> dict[str, Any]:
+    # base None keeps relative IRIs relative; pyld 3 would resolve "" against example.org.
+    return {"documentLoader": loader or offline_loader(), "base": None}
+
+
+def refuse_dropped_keys(document: Mapping[str, Any]) -> None:
+    """ProofError for keys JSON-LD ignores without a word, on every backend: keyword-like
+    keys that are no keyword (``"@grade"``) and ``@included`` (nodes no reader looks at)."""
+    found = sorted(set(_dropped_keys(document)))
+    if found:
+        raise ProofError(
+            f"JSON-LD data loss: {', '.join(found)} would not be signed as written (a key "
+            "that looks like a JSON-LD keyword but is none, or @included); remove or rename it"
+        )
+
+
+def _dropped_keys(node: Any, path: str = "$") -> Iterator[str]:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _dropped_keys(item, f"{path}[{index}]")
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "@context":
+                continue  # contexts are checked where they are loaded
+            if key == "@included" or (
+                _KEYWORD_LIKE.match(key) is not None and key not in _JSONLD_KEYWORDS
+            ):
+                yield f"{key!r} at {path}"
+            yield from _dropped_keys(value, f"{path}.{key}")
 
 
 def _has_unescaped_literals(dataset: _RdfDataset) -> bool:
@@ -134,26 +185,35 @@ def _note_drop(dropped: list[str], iri: str | None) -> None:
         dropped.append(iri)
 
 
-def _relative_iris(node: Any) -> list[str]:
-    """@type values and node @ids that are relative after expansion (toRdf drops them)."""
+def _unusable_iris(node: Any) -> list[str]:
+    """Node @ids, @type values and property IRIs of the expanded form that toRdf would skip,
+    with the triples that use them: relative IRIs, or IRIs pyld does not take as absolute
+    (a space in them, a scheme that is not one)."""
     found: list[str] = []
     if isinstance(node, list):
         for item in node:
-            found.extend(_relative_iris(item))
+            found.extend(_unusable_iris(item))
     elif isinstance(node, dict) and "@value" not in node:
         types = node.get("@type", [])
         ids = [node["@id"]] if isinstance(node.get("@id"), str) else []
+        properties = [key for key in node if not key.startswith("@")]
         found.extend(
             f"{iri!r} (type or id)" for iri in [*types, *ids] if not _is_absolute_or_blank(iri)
         )
+        found.extend(f"{iri!r} (property)" for iri in properties if not _is_absolute_iri(iri))
         for key, value in node.items():
             if key not in ("@type", "@id"):
-                found.extend(_relative_iris(value))
+                found.extend(_unusable_iris(value))
     return found
 
 
 def _is_absolute_or_blank(iri: str) -> bool:
-    return iri.startswith("_:") or (":" in iri and iri.split(":", 1)[0].isascii())
+    return iri.startswith("_:") or _is_absolute_iri(iri)
+
+
+def _is_absolute_iri(iri: str) -> bool:
+    # pyld's own test in toRdf: anything else is skipped there, with its triples.
+    return _ABSOLUTE_IRI.match(iri) is not None
 
 
 def _translate(exc: jsonld.JsonLdError) -> ContextError | ProofError:
