@@ -38,6 +38,35 @@ BUNDLED_CONTEXTS: Mapping[str, str] = {
     EDC_AP: "edc-ap-context-3.2.jsonld",
 }
 
+_EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
+_ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
+
+#: The @context lists a credential may carry, each exactly, in this order. Each fixes what
+#: every key of the JSON means, so a verifier reading JSON keys reads what was signed: an
+#: appended or reordered context could redefine a term without changing the signed graph.
+#: First what microcred issues (ELM, ELM with a status entry, OB3, status lists), then the
+#: lists of the 1EdTech, DCC and W3C examples in tests/vectors (third-party credentials).
+KNOWN_CONTEXT_SEQUENCES: frozenset[tuple[str, ...]] = frozenset(
+    {
+        (CREDENTIALS_V1, EDC_AP, DATA_INTEGRITY_V2),
+        (CREDENTIALS_V1, EDC_AP, DATA_INTEGRITY_V2, BITSTRING_STATUS_V1),
+        (CREDENTIALS_V2, OB_V3P0, OB_V3P0_EXTENSIONS),
+        (CREDENTIALS_V2,),
+        (CREDENTIALS_V2, OB_V3P0),
+        (CREDENTIALS_V2, _EXAMPLES_V2),
+        (CREDENTIALS_V2, _ED25519_2020),
+        (CREDENTIALS_V1, EDC_AP),
+        (
+            CREDENTIALS_V1,
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+            BITSTRING_STATUS_V1,
+            _ED25519_2020,
+            DATA_INTEGRITY_V2,
+        ),
+        (CREDENTIALS_V1, "https://purl.imsglobal.org/spec/ob/v3p0/context.json", _ED25519_2020),
+    }
+)
+
 
 @cache
 def _read_bundled(filename: str) -> str:

@@ -16,14 +16,17 @@ from microcred.verifier.steps import (
     Step,
     check_annex_i,
     check_contexts,
+    check_signed_form,
     check_format,
     check_issuer,
     check_proof,
+    check_signed_form,
     check_validity_period,
 )
 
 DEFAULT_STEPS: tuple[Step, ...] = (
     check_contexts,
+    check_signed_form,
     check_format,
     check_annex_i,
     check_proof,

@@ -7,11 +7,12 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from microcred.errors import InputError
-from microcred.proofs import is_compact_jws
+from microcred.proofs import is_compact_jws, signed_form_problem
 
 ELM_TYPE = "EuropeanDigitalCredential"
 OB3_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
@@ -46,6 +47,22 @@ class ParsedCredential:
     def credential_id(self) -> str | None:
         value = self.document.get("id")
         return value if isinstance(value, str) else None
+
+    @cached_property
+    def signed_form_problem(self) -> str | None:
+        """Why the JSON is not its signed graph in normal form (None when it is); computed
+        once, since every step that reads a field asks (see :func:`checked_view`)."""
+        return signed_form_problem(self.document)
+
+
+def checked_view(credential: ParsedCredential) -> Mapping[str, Any] | None:
+    """The credential's JSON if it is exactly its signed graph in normal form, else None.
+
+    Every step that decides on a field, and every fact shown, reads the credential through
+    this: what it returns holds only what the graph holds, at the paths a reader expects.
+    Whether that graph was signed by the issuer is the proof step's part.
+    """
+    return credential.document if credential.signed_form_problem is None else None
 
 
 def as_list(value: object) -> list[Any]:

@@ -30,10 +30,10 @@ from microcred.chain.anchor_proof import (
 )
 from microcred.errors import MicrocredError
 from microcred.verifier.annex_i import eqf_level
-from microcred.verifier.inputs import ParsedCredential
+from microcred.verifier.inputs import ParsedCredential, checked_view
 from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.report import StepResult, StepStatus
-from microcred.verifier.steps import issuer_id
+from microcred.verifier.steps import issuer_id, unchecked
 
 PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
 CLOCK_SKEW_SECONDS = 600
@@ -55,12 +55,15 @@ class _Verdict(Exception):
 
 def check_anchored(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
     """The inclusion proof leads to a root anchored by the issuer's address, in time."""
+    document = checked_view(credential)
+    if document is None:
+        return unchecked("anchored")
     try:
         anchored = _lookup("anchored", credential, policy)
     except _Verdict as verdict:
         return verdict.result
     block, record = anchored.block, anchored.record
-    issued = _issued_at(credential.document)
+    issued = _issued_at(document)
     anchored_at = _iso(record.timestamp)
     details = {"root": "0x" + block.root.hex(), "block": record.block_number, "at": anchored_at}
     if issued is not None and issued > record.timestamp + CLOCK_SKEW_SECONDS:
@@ -89,12 +92,15 @@ def check_anchored(credential: ParsedCredential, policy: VerificationPolicy) -> 
 
 def check_accredited(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
     """The anchoring address was accredited for this issuer DID, in scope, at anchoring time."""
+    document = checked_view(credential)
+    if document is None:
+        return unchecked("accredited")
     try:
         anchored = _lookup("accredited", credential, policy)
     except _Verdict as verdict:
         return verdict.result
-    level = eqf_level(credential.document, credential.credential_format)
-    return accreditation_step(policy, anchored.record, issuer_id(credential.document) or "", level)
+    level = eqf_level(document, credential.credential_format)
+    return accreditation_step(policy, anchored.record, issuer_id(document) or "", level)
 
 
 def accreditation_step(
@@ -163,6 +169,9 @@ def _lookup(step: str, credential: ParsedCredential, policy: VerificationPolicy)
         # can be stripped without touching the signature.
         status = ERROR if policy.require_anchor else SKIPPED
         raise _Verdict(StepResult(step, status, "the credential carries no ledger anchor"))
+    if len(proofs) > 1:
+        # Which one would count is a guess; a credential is anchored once (see signed-form).
+        raise _Verdict(StepResult(step, FAIL, f"the credential carries {len(proofs)} anchors"))
     try:
         block = decode_anchor_proof(proofs[0])
     except MicrocredError as exc:

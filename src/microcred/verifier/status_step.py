@@ -19,10 +19,10 @@ from microcred.chain import verify_inclusion
 from microcred.chain.anchor_proof import anchor_proofs, credential_leaf, decode_anchor_proof
 from microcred.errors import MicrocredError
 from microcred.status import StatusCheck, check_status
-from microcred.verifier.inputs import ParsedCredential, as_list
+from microcred.verifier.inputs import ParsedCredential, as_list, checked_view
 from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.report import StepResult, StepStatus
-from microcred.verifier.steps import issuer_id
+from microcred.verifier.steps import issuer_id, unchecked
 
 PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
 _MAX_LIST_BYTES = 2_000_000
@@ -68,10 +68,13 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 
 def check_credential_status(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
-    entries = as_list(credential.document.get("credentialStatus"))
+    document = checked_view(credential)
+    if document is None:
+        return unchecked("status")
+    entries = as_list(document.get("credentialStatus"))
     if not entries:
         return StepResult("status", SKIPPED, "the credential has no credentialStatus")
-    issuer = issuer_id(credential.document)
+    issuer = issuer_id(document)
     results = [status_entry_step(entry, issuer, policy) for entry in entries]
     worst = min(results, key=lambda r: [FAIL, ERROR, PASS].index(r.status))
     return worst

@@ -10,14 +10,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from microcred.chain.anchor_proof import without_anchor_proofs
+from microcred.chain.anchor_proof import is_anchor_proof, without_anchor_proofs
 from microcred.contexts import BUNDLED_CONTEXTS
 from microcred.errors import DidResolutionError, MicrocredError
 from microcred.proofs import ProofResult, verify_proofs, verify_vc_jwt
 from microcred.validation.ob3_schema import Ob3Schema, validate_ob3
 from microcred.validation.shacl import validate_elm
 from microcred.verifier.annex_i import declares_micro_credential, missing_annex_i_elements
-from microcred.verifier.inputs import ParsedCredential, as_list
+from microcred.verifier.inputs import ParsedCredential, as_list, checked_view
 from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.report import StepResult, StepStatus
 
@@ -43,6 +43,32 @@ def check_contexts(credential: ParsedCredential, policy: VerificationPolicy) -> 
     return StepResult("contexts", PASS, f"{len(urls)} bundled context(s)")
 
 
+def check_signed_form(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
+    """The JSON is exactly its signed graph in normal form (proofs.signed_form_problem), and
+    the proof set is one a reader cannot misread: objects only, at most one anchor proof."""
+    problem = credential.signed_form_problem
+    if problem is not None:
+        return StepResult("signed-form", FAIL, problem)
+    proofs = [] if credential.token is not None else as_list(credential.document.get("proof"))
+    if not all(isinstance(proof, Mapping) for proof in proofs):
+        return StepResult("signed-form", FAIL, "the proof set holds a value that is no proof")
+    anchors = sum(1 for proof in proofs if is_anchor_proof(proof))
+    if anchors > 1:
+        return StepResult(
+            "signed-form",
+            FAIL,
+            f"the proof set holds {anchors} anchor proofs; a credential is anchored once",
+        )
+    return StepResult("signed-form", PASS, "the JSON is its signed graph, in normal form")
+
+
+def unchecked(step: str) -> StepResult:
+    """The result of a step that will not read a JSON differing from its signed graph."""
+    return StepResult(
+        step, FAIL, "not read: the JSON is not its signed graph in normal form (see signed-form)"
+    )
+
+
 def check_format(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
     """ELM against the EDC SHACL shapes; OB3 against the 1EdTech JSON Schema."""
     fmt = credential.credential_format
@@ -50,27 +76,30 @@ def check_format(credential: ParsedCredential, policy: VerificationPolicy) -> St
         return StepResult("format", SKIPPED, "format validation disabled by policy")
     if fmt not in ("elm", "ob3", "ob3-jwt"):
         return StepResult("format", FAIL, "neither an ELM nor an Open Badges 3.0 credential")
+    document = checked_view(credential)
+    if document is None:
+        return unchecked("format")
     try:
-        return _check_elm_shapes(credential) if fmt == "elm" else _check_ob3_schema(credential)
+        return _check_elm_shapes(document) if fmt == "elm" else _check_ob3_schema(document)
     except MicrocredError as exc:
         return StepResult("format", ERROR, f"could not validate: {exc}")
 
 
-def _check_elm_shapes(credential: ParsedCredential) -> StepResult:
+def _check_elm_shapes(document: Mapping[str, Any]) -> StepResult:
     what = "EDC SHACL shapes (ELM 3.2, generic-full)"
-    report = validate_elm(credential.document)
+    report = validate_elm(document)
     if report.conforms:
         return StepResult("format", PASS, f"conforms to the {what}")
     return _nonconformant(what, report.problems)
 
 
-def _check_ob3_schema(credential: ParsedCredential) -> StepResult:
+def _check_ob3_schema(document: Mapping[str, Any]) -> StepResult:
     """The formal schema first; like 1EdTech's validator, the JSON-LD variant only warns."""
     what = "Open Badges 3.0 AchievementCredential JSON Schema"
-    formal = validate_ob3(credential.document)
+    formal = validate_ob3(document)
     if formal.conforms:
         return StepResult("format", PASS, f"conforms to the {what}")
-    lenient = validate_ob3(credential.document, schemas=(Ob3Schema.JSON_LD,))
+    lenient = validate_ob3(document, schemas=(Ob3Schema.JSON_LD,))
     if not lenient.conforms:
         return _nonconformant(what, formal.problems)
     return StepResult(
@@ -96,11 +125,14 @@ def check_annex_i(credential: ParsedCredential, policy: VerificationPolicy) -> S
     fmt = credential.credential_format
     if fmt not in ("elm", "ob3", "ob3-jwt"):
         return StepResult("annex-i", SKIPPED, "not a micro-credential format microcred knows")
-    if fmt != "elm" and not declares_micro_credential(credential.document):
+    document = checked_view(credential)
+    if document is None:
+        return unchecked("annex-i")
+    if fmt != "elm" and not declares_micro_credential(document):
         return StepResult(
             "annex-i", SKIPPED, "an Open Badge that does not declare a MicroCredential"
         )
-    missing = missing_annex_i_elements(credential.document, fmt)
+    missing = missing_annex_i_elements(document, fmt)
     if missing:
         return StepResult(
             "annex-i", FAIL, "missing mandatory Annex I element(s): " + ", ".join(missing)
@@ -151,7 +183,10 @@ def _describe(result: ProofResult) -> str:
 
 def check_issuer(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
     """The issuer is a DID that resolves, and it controls every signing key."""
-    issuer = issuer_id(credential.document)
+    document = checked_view(credential)
+    if document is None:
+        return unchecked("issuer")
+    issuer = issuer_id(document)
     if issuer is None:
         return StepResult("issuer", FAIL, "the credential names no issuer")
     if not issuer.startswith("did:"):
@@ -172,7 +207,9 @@ def check_issuer(credential: ParsedCredential, policy: VerificationPolicy) -> St
 
 
 def check_validity_period(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
-    document = credential.document
+    document = checked_view(credential)
+    if document is None:
+        return unchecked("validity")
     start_raw = document.get("validFrom") or document.get("issuanceDate")
     end_raw = document.get("validUntil") or document.get("expirationDate")
     try:

@@ -1,0 +1,242 @@
+"""The signed form: a credential's JSON must be exactly what its contexts make of the graph
+that was signed, so that anything read from a JSON path is something that was signed.
+
+A Data Integrity proof signs the canonical RDF graph, not the JSON. Many JSON documents give
+one graph: a key written as its full IRI (``https://www.w3.org/2018/credentials#
+credentialStatus``) or a compact IRI, a node split over two embeddings, a reverse property,
+another context list. Readers of JSON paths (the status and validity steps, the certificate
+facts) would then miss a status entry or an expiry, or show a node the graph never held.
+:func:`signed_form_problem` accepts a document only if
+
+(a) its @context list is one of ``KNOWN_CONTEXT_SEQUENCES`` (so every term means one thing);
+(b) nothing is dropped on the way to RDF (``expand_checked``), and the expanded form has no
+    @reverse, @included, @graph or @nest: every triple sits where a JSON reader looks;
+(c) every node described in more than one place is described identically everywhere. A bare
+    reference (``{"id": X}`` or the IRI string) is allowed: a reader looking there finds no
+    facts at all and fails, it cannot be shown different ones;
+(d) the document (without ``proof``) equals the JSON-LD compaction of its own expansion
+    under its own @context: every key is the term a JSON-LD processor reads, and every value
+    has the form that term gives it. A one-element array and its single value count as
+    equal (JSON-LD reads them alike; issuers differ, and so do @set containers). One tolerance, documented in docs/security.md: where a
+    context defines two terms for one IRI (OB 3.0's ``AchievementCredential`` and
+    ``OpenBadgeCredential``), the document may use either, except for the keys the verifier
+    decides on (``PROTECTED_KEYS``), which must be the term compaction chooses.
+
+Compaction is pyld's (correctness first; it costs about as much as one canonicalization).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pyld import jsonld
+
+from microcred.contexts import KNOWN_CONTEXT_SEQUENCES, offline_loader
+from microcred.errors import ContextError, ProofError
+from microcred.proofs._canonicalize import expand_checked
+
+#: Keys a verification step or the facts reader decides on: no synonym is accepted for them.
+PROTECTED_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "@context",
+        "issuer",
+        "credentialSubject",
+        "credentialStatus",
+        "validFrom",
+        "validUntil",
+        "issuanceDate",
+        "expirationDate",
+        "issued",
+        "statusListCredential",
+        "statusListIndex",
+        "statusPurpose",
+        "statusSize",
+        "proof",
+    }
+)
+_STRUCTURAL_KEYWORDS = ("@reverse", "@included", "@graph", "@nest")
+_MAX_LISTED = 3
+
+
+def signed_form_problem(document: Mapping[str, Any]) -> str | None:
+    """Why ``document`` is not its signed graph in normal form (None when it is).
+
+    ``proof`` is left out: the proof set is not part of the signed graph.
+    """
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    try:
+        check_signed_form(unsecured)
+    except (ProofError, ContextError) as exc:
+        return str(exc)
+    return None
+
+
+def check_signed_form(document: Mapping[str, Any]) -> None:
+    """ProofError naming the first way ``document`` differs from its normal form."""
+    context = _known_context(document.get("@context"))
+    expanded = expand_checked(document)
+    _refuse_structural_keywords(expanded)
+    _refuse_divergent_descriptions(expanded)
+    compacted = _compact(expanded, context)
+    differences = list(_differences(document, compacted, "$", None))
+    if differences:
+        shown = "; ".join(differences[:_MAX_LISTED])
+        more = len(differences) - _MAX_LISTED
+        raise ProofError(
+            "the JSON is not the signed graph in normal form: "
+            + shown
+            + (f"; and {more} more" if more > 0 else "")
+        )
+
+
+def _known_context(context: Any) -> list[str]:
+    entries = context if isinstance(context, list) else [context]
+    if not all(isinstance(entry, str) for entry in entries):
+        raise ProofError("the @context list holds an inline context; only known lists are read")
+    if tuple(entries) not in KNOWN_CONTEXT_SEQUENCES:
+        raise ProofError(
+            f"the @context list {entries} is not one of the known lists (an added, removed or "
+            "reordered context can change what a key means without changing the signature)"
+        )
+    return list(entries)
+
+
+def _refuse_structural_keywords(expanded: Any) -> None:
+    found = sorted(set(_structural_keywords(expanded)))
+    if found:
+        raise ProofError(
+            f"the JSON uses {', '.join(found)}: data a reader of JSON paths would not see "
+            "where the signed graph has it"
+        )
+
+
+def _structural_keywords(node: Any) -> Iterator[str]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _structural_keywords(item)
+    elif isinstance(node, dict) and "@value" not in node:
+        for key, value in node.items():
+            if key in _STRUCTURAL_KEYWORDS:
+                yield key
+            yield from _structural_keywords(value)
+
+
+def _refuse_divergent_descriptions(expanded: Any) -> None:
+    descriptions: dict[str, str] = {}
+    for node_id, description in _described_nodes(expanded):
+        seen = descriptions.setdefault(node_id, description)
+        if seen != description:
+            raise ProofError(
+                f"node {node_id} is described differently in two places; the signed graph "
+                "holds both descriptions merged, a reader of one place sees only part"
+            )
+
+
+def _described_nodes(node: Any) -> Iterator[tuple[str, str]]:
+    """(id, serialized description) of every node object with more than its @id."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _described_nodes(item)
+    elif isinstance(node, dict) and "@value" not in node:
+        node_id = node.get("@id")
+        if isinstance(node_id, str) and set(node) - {"@id"}:
+            yield node_id, json.dumps(node, sort_keys=True, ensure_ascii=False)
+        for key, value in node.items():
+            if key != "@id":
+                yield from _described_nodes(value)
+
+
+def _compact(expanded: Any, context: list[str]) -> dict[str, Any]:
+    options = {"documentLoader": offline_loader(), "base": None}
+    try:
+        compacted: dict[str, Any] = jsonld.compact(
+            copy.deepcopy(expanded), {"@context": context}, options
+        )
+    except jsonld.JsonLdError as exc:
+        raise ProofError(f"the JSON-LD cannot be compacted: {str(exc).splitlines()[0]}") from exc
+    return compacted
+
+
+def _differences(document: Any, compacted: Any, path: str, key: str | None) -> Iterator[str]:
+    document, compacted = _single(document), _single(compacted)
+    if isinstance(document, Mapping) and isinstance(compacted, Mapping):
+        yield from _object_differences(document, compacted, path)
+    elif isinstance(document, list) and isinstance(compacted, list):
+        if len(document) != len(compacted):
+            yield f"{path} has {len(document)} values where the graph gives {len(compacted)}"
+            return
+        for index, (mine, theirs) in enumerate(zip(document, compacted, strict=True)):
+            yield from _differences(mine, theirs, f"{path}[{index}]", key)
+    elif not _same_scalar(document, compacted) and not _synonym_type(document, compacted, key):
+        yield f"{path} is {_short(document)} where the graph gives {_short(compacted)}"
+
+
+def _object_differences(
+    document: Mapping[str, Any], compacted: Mapping[str, Any], path: str
+) -> Iterator[str]:
+    unmatched = [key for key in compacted if key not in document]
+    for key, value in document.items():
+        if key in compacted:
+            yield from _differences(value, compacted[key], f"{path}.{key}", key)
+            continue
+        partner = _synonym_key(key, value, unmatched, compacted)
+        if partner is None:
+            yield (
+                f"key {key!r} at {path} is not the term a JSON-LD processor reads"
+                + (f" (it reads {unmatched[0]!r})" if len(unmatched) == 1 else "")
+            )
+        else:
+            unmatched.remove(partner)
+    for key in unmatched:
+        yield f"{path}.{key} is in the signed graph but not where the JSON has it"
+
+
+def _single(value: Any) -> Any:
+    # The documented normalisation: a one-element array stands for its value, as JSON-LD
+    # reads it (readers take a single value or a list alike).
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def _synonym_key(
+    key: str, value: Any, candidates: list[str], compacted: Mapping[str, Any]
+) -> str | None:
+    """The compacted key that ``key`` stands for when both are terms for one IRI."""
+    if not _is_plain_term(key) or key in PROTECTED_KEYS:
+        return None
+    for candidate in candidates:
+        if candidate not in PROTECTED_KEYS and not list(
+            _differences(value, compacted[candidate], "", candidate)
+        ):
+            return candidate
+    return None
+
+
+def _synonym_type(document: Any, compacted: Any, key: str | None) -> bool:
+    # A type value expands in place, so the compacted value at the same position is the
+    # same IRI; either term names it (OB 3.0: AchievementCredential / OpenBadgeCredential).
+    return (
+        key == "type"
+        and isinstance(document, str)
+        and isinstance(compacted, str)
+        and _is_plain_term(document)
+        and _is_plain_term(compacted)
+    )
+
+
+def _is_plain_term(name: str) -> bool:
+    return ":" not in name and not name.startswith("@") and "/" not in name
+
+
+def _same_scalar(document: Any, compacted: Any) -> bool:
+    # JSON true is not 1, and 1 is not 1.0 (different literals in RDF).
+    return type(document) is type(compacted) and document == compacted
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
