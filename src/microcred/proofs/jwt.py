@@ -18,6 +18,7 @@ from jwcrypto.common import JWException
 
 from microcred.errors import DidResolutionError, ProofError
 from microcred.keys import DidResolver, KeyType, SigningKey
+from microcred.proofs._canonicalize import expand_checked
 from microcred.proofs._datetime import parse_date_time_stamp
 from microcred.proofs._verify import ProofResult
 
@@ -36,7 +37,12 @@ def is_compact_jws(text: str) -> bool:
 
 
 def sign_vc_jwt(credential: Mapping[str, Any], key: SigningKey, *, kid: str) -> str:
-    """A compact JWS (EdDSA for Ed25519, ES256 for P-256) of ``credential`` with OB3 claims."""
+    """A compact JWS (EdDSA for Ed25519, ES256 for P-256) of ``credential`` with OB3 claims.
+
+    ProofError if JSON-LD would drop part of the credential: a JSON-LD reader of the token
+    would not see what the issuer signed.
+    """
+    expand_checked(credential)
     payload = {**credential, **_claims_for(credential)}
     header = {"alg": _ALG_FOR_KEY[key.key_type], "kid": kid, "typ": "JWT"}
     token = jws.JWS(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
