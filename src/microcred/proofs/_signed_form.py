@@ -11,9 +11,10 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
 (a) its @context list is one of ``KNOWN_CONTEXT_SEQUENCES`` (so every term means one thing);
 (b) nothing is dropped on the way to RDF (``expand_checked``), and the expanded form has no
     @reverse, @included, @graph or @nest: every triple sits where a JSON reader looks;
-(c) every node described in more than one place is described identically everywhere. A bare
-    reference (``{"id": X}`` or the IRI string) is allowed: a reader looking there finds no
-    facts at all and fails, it cannot be shown different ones;
+(c) a node that appears in more than one place (same @id) appears identically everywhere.
+    A bare reference (``{"id": X}`` or the IRI string) to a node described elsewhere counts
+    as different: microcred's readers read each path on its own and never resolve
+    references, so the path with the reference would show less than the graph says there;
 (d) the document (without ``proof``) equals the JSON-LD compaction of its own expansion
     under its own @context: every key is the term a JSON-LD processor reads, and every value
     has the form that term gives it. A one-element array and its single value count as
@@ -132,19 +133,20 @@ def _refuse_divergent_descriptions(expanded: Any) -> None:
         seen = descriptions.setdefault(node_id, description)
         if seen != description:
             raise ProofError(
-                f"node {node_id} is described differently in two places; the signed graph "
-                "holds both descriptions merged, a reader of one place sees only part"
+                f"node {node_id} is described differently in two places (or described in one "
+                "and only referenced in another); the signed graph holds one merged "
+                "description, a reader of one place would see only part of it"
             )
 
 
 def _described_nodes(node: Any) -> Iterator[tuple[str, str]]:
-    """(id, serialized description) of every node object with more than its @id."""
+    """(id, serialized description) of every node object with an @id, references included."""
     if isinstance(node, list):
         for item in node:
             yield from _described_nodes(item)
     elif isinstance(node, dict) and "@value" not in node:
         node_id = node.get("@id")
-        if isinstance(node_id, str) and set(node) - {"@id"}:
+        if isinstance(node_id, str):
             yield node_id, json.dumps(node, sort_keys=True, ensure_ascii=False)
         for key, value in node.items():
             if key != "@id":
