@@ -37,10 +37,12 @@ _NEEDS_RDFC_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 _KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
 _JSONLD_KEYWORDS = frozenset(
-    "@base @container @context @direction @graph @id @import @included @index @json "
-    "@language @list @nest @none @prefix @propagate @protected @reverse @set @type @value "
-    "@version @vocab".split()
-)
+    {
+        "@base", "@container", "@context", "@direction", "@graph", "@id", "@import",
+        "@included", "@index", "@json", "@language", "@list", "@nest", "@none", "@prefix",
+        "@propagate", "@protected", "@reverse", "@set", "@type", "@value", "@version", "@vocab",
+    }
+)  # fmt: skip
 
 
 def canonicalize(document: Mapping[str, Any], *, loader: DocumentLoader | None = None) -> str:

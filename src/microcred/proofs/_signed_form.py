@@ -17,11 +17,12 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
     references, so the path with the reference would show less than the graph says there;
 (d) the document (without ``proof``) equals the JSON-LD compaction of its own expansion
     under its own @context: every key is the term a JSON-LD processor reads, and every value
-    has the form that term gives it. A one-element array and its single value count as
-    equal (JSON-LD reads them alike; issuers differ, and so do @set containers). One tolerance, documented in docs/security.md: where a
-    context defines two terms for one IRI (OB 3.0's ``AchievementCredential`` and
-    ``OpenBadgeCredential``), the document may use either, except for the keys the verifier
-    decides on (``PROTECTED_KEYS``), which must be the term compaction chooses.
+    has the form that term gives it. Two tolerances (docs/security.md): a one-element array
+    and its single value count as equal (JSON-LD reads them alike; issuers differ, and so do
+    @set containers), and where a context defines two terms for one IRI (OB 3.0's
+    ``AchievementCredential`` and ``OpenBadgeCredential``) the document may use either,
+    except for the keys the verifier decides on (``PROTECTED_KEYS``): those must be the term
+    compaction chooses.
 
 Compaction is pyld's (correctness first; it costs about as much as one canonicalization).
 """

@@ -1,9 +1,10 @@
 """The Annex I elements of a signed ELM or OB3 credential, read back for people to see.
 
 A certificate and a QR code show what the credential says, never what a record file says,
-so the facts are read from the signed JSON, once it is checked to be exactly its signed graph: ELM 3 holds every element in every language of
-the record; OB3 holds them in its primary language plus the Markdown criteria narrative (the
-other languages as ``# [ka] …`` sections). Paths follow docs/annex-i-mapping.md.
+so the facts are read from the signed JSON, once it is checked to be exactly its signed
+graph: ELM 3 holds every element in every language of the record; OB3 holds them in its
+primary language plus the Markdown criteria narrative (the other languages as ``# [ka] …``
+sections). Paths follow docs/annex-i-mapping.md.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from microcred.verifier.steps import (
     Step,
     check_annex_i,
     check_contexts,
-    check_signed_form,
     check_format,
     check_issuer,
     check_proof,
