@@ -95,6 +95,11 @@ def test_rotation_keeps_old_credentials_and_their_revocations(
     assert (home / retired["anchoring_keystore"]).is_file()
     assert profile["anchoring_keystore"] in rotated or "accredit" in rotated
 
+    # Before the new address is accredited, a change is still published: the old, still
+    # accredited anchoring address anchors the lists meanwhile.
+    suspended = first / "ob3" / "A00001.json"
+    _ok(home, "suspend", str(suspended), "--reason", "complaint 2026/7")
+    _ok(home, "status", "publish")
     # The authority accredits the new anchoring address (for the new DID, with did:key).
     _ok(home, "registry", "accredit", "--eqf", "7")
     second = _issue(home, tmp_path, "B")
@@ -107,10 +112,11 @@ def test_rotation_keeps_old_credentials_and_their_revocations(
     reports = _reports(home, *old_files)
     for path in old_files:
         report = reports[path.name]
-        if path == revoked:
+        status_reason = next(s for s in report["steps"] if s["step"] == "status")["reason"]
+        if path in (revoked, suspended):
             assert report["verdict"] == "invalid", report
             assert _steps(report)["status"] == "FAIL"
-            assert "revoked" in next(s for s in report["steps"] if s["step"] == "status")["reason"]
+            assert ("revoked" if path == revoked else "suspended") in status_reason
         else:
             assert report["verdict"] == "valid", (path, report)
     new_reports = _reports(home, *new_files)

@@ -165,14 +165,14 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
     """
     from microcred._cli_ledger import open_home_ledger
     from microcred.issuer import load_issuer
-    from microcred.issuer.profile import anchoring_account
-    from microcred.issuer.rotation import status_list_signer
+    from microcred.issuer.rotation import status_anchoring_account, status_list_signer
     from microcred.issuer.status_lists import publish_status_lists
 
     home: Path = app.home
     passphrase = app.passphrase(confirm=False)
     issuer = load_issuer(home, passphrase)
     target = out_dir or home / STATUS_DIR
+    now = datetime.now(UTC)
     try:
         with app.store() as store, open_home_ledger(home) as ledger:
             published, anchor = publish_status_lists(
@@ -180,8 +180,8 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
                 issuer,
                 target,
                 ledger=ledger,
-                account=anchoring_account(home, passphrase),
-                at=datetime.now(UTC),
+                account=status_anchoring_account(home, passphrase, ledger, now),
+                at=now,
                 signer_for=status_list_signer(home, passphrase),
             )
     except MicrocredError as exc:

@@ -26,14 +26,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
 from sqlalchemy import update
 
-from microcred.chain import create_keystore
+from microcred.chain import Ledger, create_keystore, load_account
 from microcred.errors import KeyStoreError
 from microcred.issuer.profile import (
     DID_DOCUMENT_FILE,
     PROFILE_FILE,
     Issuer,
+    anchoring_account,
     anchoring_keystore_path,
     issuer_with_key,
     keystore_address,
@@ -204,3 +206,25 @@ def _claim_status_lists(store: Store, did: str) -> None:
         session.execute(
             update(StatusList).where(StatusList.issuer_did.is_(None)).values(issuer_did=did)
         )
+
+
+def status_anchoring_account(
+    home: Path, passphrase: str, ledger: Ledger, at: datetime
+) -> LocalAccount:
+    """The account to anchor status lists from: the current one, once it is accredited.
+
+    Between ``keys rotate`` and the authority accrediting the new address, the newest
+    retired address that is still accredited anchors the lists instead, so a revocation
+    can always be published. (An authority that revokes a compromised old address ends
+    that: then only the current one is tried.)
+    """
+    current = anchoring_account(home, passphrase)
+    moment = int(at.timestamp())
+    if ledger.is_accredited_at(current.address, moment):
+        return current
+    data = profile_data(home)
+    for entry in reversed(retired_keys(data)):
+        address = entry.get("anchoring_address")
+        if address and ledger.is_accredited_at(str(address), moment):
+            return load_account(home / str(entry["anchoring_keystore"]), passphrase)
+    return current  # anchoring will fail and say why
