@@ -344,10 +344,17 @@ def test_open_ledger_refuses_inconsistent_settings(
 
 def test_keystore_round_trip_and_wrong_passphrase(tmp_path: Path) -> None:
     path = tmp_path / "anchor-key.json"
-    address = create_keystore(path, "correct horse", scrypt_n=2**4)
-    assert load_account(path, "correct horse").address == address
+    address = create_keystore(path, "correct horse battery", scrypt_n=2**4)
+    assert load_account(path, "correct horse battery").address == address
     assert path.stat().st_mode & 0o777 == 0o600
     with pytest.raises(KeyStoreError, match="wrong passphrase"):
         load_account(path, "battery staple")
     with pytest.raises(KeyStoreError, match="cannot create"):
-        create_keystore(path, "again", scrypt_n=2**4)
+        create_keystore(path, "again and again", scrypt_n=2**4)
+
+
+def test_keystore_refuses_a_short_passphrase(tmp_path: Path) -> None:
+    path = tmp_path / "anchor-key.json"
+    with pytest.raises(KeyStoreError, match="at least 15"):
+        create_keystore(path, "fourteen chars", scrypt_n=2**4)
+    assert not path.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 from pathlib import Path
@@ -19,8 +20,10 @@ from microcred.keys import (
     passphrase_from_env,
     save_signing_key,
 )
+from microcred.keys._pkcs8_scrypt import encrypt_pkcs8_pem
 
 VECTORS = Path(__file__).parent / "vectors"
+PASSPHRASE = "correct horse battery staple"
 # (file, secret field): w3c/vc-di-eddsa@abb673eb and w3c/vc-di-ecdsa@00781de5 TestVectors.
 KEY_PAIRS = [
     ("eddsa-rdfc-2022/keyPair.json", "privateKeyMultibase", KeyType.ED25519),
@@ -107,13 +110,13 @@ def test_repr_hides_secret(key_type: KeyType) -> None:
 def test_key_file_round_trip_is_private_and_encrypted(tmp_path: Path, key_type: KeyType) -> None:
     key = SigningKey.generate(key_type)
     path = tmp_path / "issuer.pem"
-    save_signing_key(path, key, "correct horse")
+    save_signing_key(path, key, "correct horse battery")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     pem = path.read_bytes()
     assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     raw_secret = key.to_private_jwk()["d"]
     assert raw_secret.encode() not in pem and key.secret_multibase().encode() not in pem
-    loaded = load_signing_key(path, "correct horse")
+    loaded = load_signing_key(path, "correct horse battery")
     assert loaded.public_key == key.public_key
     assert loaded.sign(b"m") == key.sign(b"m")  # both suites sign deterministically
     assert loaded.secret_multibase() == key.secret_multibase()
@@ -122,8 +125,10 @@ def test_key_file_round_trip_is_private_and_encrypted(tmp_path: Path, key_type: 
 
 def test_key_file_is_standard_pkcs8(tmp_path: Path) -> None:
     key = SigningKey.generate(KeyType.ED25519)
-    save_signing_key(tmp_path / "k.pem", key, "pw")
-    private = serialization.load_pem_private_key((tmp_path / "k.pem").read_bytes(), b"pw")
+    save_signing_key(tmp_path / "k.pem", key, PASSPHRASE)
+    private = serialization.load_pem_private_key(
+        (tmp_path / "k.pem").read_bytes(), PASSPHRASE.encode()
+    )
     assert SigningKey(private).public_key == key.public_key  # type: ignore[arg-type]
 
 
@@ -131,13 +136,13 @@ def test_overwriting_key_file_keeps_mode(tmp_path: Path) -> None:
     path = tmp_path / "k.pem"
     path.write_text("old")
     path.chmod(0o644)
-    save_signing_key(path, SigningKey.generate(KeyType.ED25519), "pw")
+    save_signing_key(path, SigningKey.generate(KeyType.ED25519), PASSPHRASE)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_wrong_passphrase_raises_keystore_error(tmp_path: Path) -> None:
     path = tmp_path / "k.pem"
-    save_signing_key(path, SigningKey.generate(KeyType.ED25519), "right")
+    save_signing_key(path, SigningKey.generate(KeyType.ED25519), PASSPHRASE)
     with pytest.raises(KeyStoreError, match="wrong passphrase or corrupt key file") as info:
         load_signing_key(path, "wrong")
     assert str(path) in str(info.value)
@@ -153,10 +158,47 @@ def test_corrupt_and_missing_key_files(tmp_path: Path) -> None:
         load_signing_key(tmp_path / "missing.pem", "pw")
 
 
-def test_empty_passphrase_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(KeyStoreError, match="passphrase"):
-        save_signing_key(tmp_path / "k.pem", SigningKey.generate(KeyType.ED25519), "")
+@pytest.mark.parametrize("passphrase", ["", "x", "fourteen chars"])
+def test_short_passphrase_is_refused(tmp_path: Path, passphrase: str) -> None:
+    with pytest.raises(KeyStoreError, match="at least 15"):
+        save_signing_key(tmp_path / "k.pem", SigningKey.generate(KeyType.ED25519), passphrase)
     assert not (tmp_path / "k.pem").exists()
+
+
+def test_fifteen_characters_are_enough(tmp_path: Path) -> None:
+    save_signing_key(tmp_path / "k.pem", SigningKey.generate(KeyType.ED25519), "fifteen chars!!")
+    assert load_signing_key(tmp_path / "k.pem", "fifteen chars!!").key_type is KeyType.ED25519
+
+
+def _scrypt_parameters(pem: bytes) -> tuple[int, int, int]:
+    """(N, r, p) read back from the DER of an encrypted PKCS#8 PEM written by microcred."""
+    der = base64.b64decode(b"".join(pem.strip().splitlines()[1:-1]))
+    scrypt_oid = bytes.fromhex("06092b06010401da47040b")  # 1.3.6.1.4.1.11591.4.11
+    params = der[der.index(scrypt_oid) + len(scrypt_oid) :]
+    # SEQUENCE { OCTET STRING salt(16), INTEGER N, INTEGER r, INTEGER p, INTEGER keyLength }
+    assert params[0] == 0x30 and params[2] == 0x04 and params[3] == 16
+    rest, values = params[4 + 16 :], []
+    for _ in range(3):
+        assert rest[0] == 0x02
+        values.append(int.from_bytes(rest[2 : 2 + rest[1]], "big"))
+        rest = rest[2 + rest[1] :]
+    return values[0], values[1], values[2]
+
+
+def test_new_key_files_use_owasp_scrypt_parameters(tmp_path: Path) -> None:
+    save_signing_key(tmp_path / "k.pem", SigningKey.generate(KeyType.ED25519), PASSPHRASE)
+    assert _scrypt_parameters((tmp_path / "k.pem").read_bytes()) == (2**17, 8, 1)
+
+
+def test_key_files_with_older_scrypt_parameters_still_open(tmp_path: Path) -> None:
+    key = SigningKey.generate(KeyType.P256)
+    der = key._crypto_key().private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    old = encrypt_pkcs8_pem(der, b"short", scrypt_n=2**14)  # as microcred wrote them before
+    assert _scrypt_parameters(old) == (2**14, 8, 1)
+    (tmp_path / "old.pem").write_bytes(old)
+    assert load_signing_key(tmp_path / "old.pem", "short").public_key == key.public_key
 
 
 def test_passphrase_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

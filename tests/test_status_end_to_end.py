@@ -86,7 +86,7 @@ def test_revoke_suspend_reinstate_end_to_end(issued: tuple[Path, Path]) -> None:
     )
     assert _status_step(home, revoked)["status"] == "PASS"
     _ok(home, "revoke", str(revoked), "--reason", "decision 2026/14", "--actor", "registrar")
-    _ok(home, "suspend", "--learner", "S2025-0006", "--reason", "complaint 2026/7")
+    _ok(home, "suspend", "--learner", "S2025-0006", "--reason", "complaint 2026/7", "--yes")
     before_publish = _status_step(home, revoked)
     assert before_publish["status"] == "PASS"  # the world sees only published lists
     _ok(home, "status", "publish")
@@ -97,7 +97,7 @@ def test_revoke_suspend_reinstate_end_to_end(issued: tuple[Path, Path]) -> None:
     time.sleep(1.1)  # the next list version gets a later anchor time
     moment_suspended = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     time.sleep(1.1)
-    _ok(home, "reinstate", "--learner", "S2025-0006", "--reason", "complaint closed")
+    _ok(home, "reinstate", "--learner", "S2025-0006", "--reason", "complaint closed", "--yes")
     _ok(home, "status", "publish")
     assert _status_step(home, suspended)["status"] == "PASS"
     as_of = _status_step(home, suspended, "--at", moment_suspended)

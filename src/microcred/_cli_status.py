@@ -6,32 +6,40 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from microcred._cli_context import AppContext
 from microcred.errors import MicrocredError
 
+if TYPE_CHECKING:
+    from microcred.issuer.status_lists import CredentialInfo
+
 STATUS_DIR = "status-lists"
 
 
-def _credential_ids(app: AppContext, targets: Sequence[str], learner: str | None) -> list[str]:
-    """Credential ids from ids, credential files, or every credential of a learner."""
-    from microcred.issuer.status_lists import credentials_of_learner
+def _select(
+    app: AppContext,
+    targets: Sequence[str],
+    filters: dict[str, str | None],
+) -> list[CredentialInfo]:
+    """The credentials named (ids or files) plus those every given filter selects."""
+    from microcred.issuer.status_lists import find_credentials
 
-    ids: list[str] = []
-    for target in targets:
-        path = Path(target)
-        ids.append(_id_in_file(path) if path.is_file() else target)
-    if learner:
-        with app.store() as store:
-            found = credentials_of_learner(store, learner)
-        if not found:
-            raise click.UsageError(f"no credential of learner {learner!r} in the records")
-        ids += found
-    if not ids:
-        raise click.UsageError("name credentials (ids or files) or --learner")
-    return ids
+    ids = [_id_in_file(Path(t)) if Path(t).is_file() else t for t in targets]
+    if not ids and not any(filters.values()):
+        raise click.UsageError(
+            "name credentials (ids or files), or select with --learner/--batch/--spec"
+        )
+    with app.store() as store:
+        found, unknown = find_credentials(store, ids=ids, **filters)
+    if unknown:
+        raise click.UsageError(f"not a credential of this issuer: {', '.join(unknown)}")
+    if not found:
+        chosen = ", ".join(f"--{name} {value}" for name, value in filters.items() if value)
+        raise click.UsageError(f"no credential matches {chosen}")
+    return found
 
 
 def _id_in_file(path: Path) -> str:
@@ -46,7 +54,9 @@ def _id_in_file(path: Path) -> str:
 
 def _status_command(action: str, summary: str, example: str) -> click.Command:
     @click.argument("credentials", nargs=-1)
-    @click.option("--learner", help="Every credential issued to this learner id.")
+    @click.option("--learner", help="Credentials issued to this learner id.")
+    @click.option("--batch", help="Credentials of this batch (its id).")
+    @click.option("--spec", help="Credentials of this specification (its id or file name).")
     @click.option(
         "--reason",
         required=True,
@@ -54,23 +64,42 @@ def _status_command(action: str, summary: str, example: str) -> click.Command:
         "personal details: the reason is kept for good).",
     )
     @click.option("--actor", default=None, help="Who decides (default: the OS user).")
+    @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     @click.pass_obj
     def command(
         app: AppContext,
         credentials: Sequence[str],
         learner: str | None,
+        batch: str | None,
+        spec: str | None,
         reason: str,
         actor: str | None,
+        dry_run: bool,
+        yes: bool,
     ) -> None:
         import getpass
 
+        from microcred.issuer import load_issuer
         from microcred.issuer.status_lists import change_status
 
-        ids = _credential_ids(app, credentials, learner)
+        filters = {"learner": learner, "batch": batch, "spec": spec}
+        selected = _select(app, credentials, filters)
+        verb = "would " + action if dry_run else action
+        click.echo(f"{verb} {len(selected)} credential(s):")
+        for info in selected:
+            click.echo(f"  {_describe(info)}")
+        if dry_run:
+            return
+        # One credential named explicitly is its own confirmation; a selection is not.
+        if not yes and (len(selected) > 1 or any(filters.values())):
+            click.confirm(f"{action} these {len(selected)} credential(s)?", abort=True, err=True)
+        # Only the issuer records a change: prove possession of its signing key first.
+        load_issuer(app.home, app.passphrase(confirm=False))
         with app.store() as store:
             changes = change_status(
                 store,
-                ids,
+                [info.credential_id for info in selected],
                 action,
                 actor=actor or getpass.getuser(),
                 reason=reason,
@@ -80,8 +109,19 @@ def _status_command(action: str, summary: str, example: str) -> click.Command:
             click.echo(f"{action}: {change.credential_id}")
         click.echo("run 'microcred status publish' to publish the updated status lists")
 
-    command.__doc__ = f"{summary}\n\n\b\nExample:\n  {example}"
+    command.__doc__ = (
+        f"{summary}\n\nNeeds the issuer's passphrase. A selection (--learner, --batch, --spec, "
+        "or several credentials) is shown and confirmed first (--yes skips the question; "
+        f"--dry-run only shows it).\n\n\b\nExample:\n  {example}"
+    )
     return click.command(action)(command)
+
+
+def _describe(info: CredentialInfo) -> str:
+    return (
+        f"{info.credential_id}  learner {info.learner_ref or '-'}, {info.credential_format}, "
+        f"batch {info.batch_id}, {info.spec_file} ({info.spec_uri})"
+    )
 
 
 revoke = _status_command(
@@ -92,12 +132,12 @@ revoke = _status_command(
 suspend = _status_command(
     "suspend",
     "Suspend credentials while a case is investigated (reversible).",
-    'microcred suspend --learner S2025-0003 --reason "complaint 2026/7"',
+    'microcred suspend --learner S2025-0003 --batch 9c6420f9-… --reason "complaint 2026/7"',
 )
 reinstate = _status_command(
     "reinstate",
     "Lift a suspension.",
-    'microcred reinstate --learner S2025-0003 --reason "complaint 2026/7 closed"',
+    'microcred reinstate --learner S2025-0003 --yes --reason "complaint 2026/7 closed"',
 )
 
 
@@ -125,13 +165,14 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
     """
     from microcred._cli_ledger import open_home_ledger
     from microcred.issuer import load_issuer
-    from microcred.issuer.profile import anchoring_account
+    from microcred.issuer.rotation import status_anchoring_account, status_list_signer
     from microcred.issuer.status_lists import publish_status_lists
 
     home: Path = app.home
     passphrase = app.passphrase(confirm=False)
     issuer = load_issuer(home, passphrase)
     target = out_dir or home / STATUS_DIR
+    now = datetime.now(UTC)
     try:
         with app.store() as store, open_home_ledger(home) as ledger:
             published, anchor = publish_status_lists(
@@ -139,8 +180,9 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
                 issuer,
                 target,
                 ledger=ledger,
-                account=anchoring_account(home, passphrase),
-                at=datetime.now(UTC),
+                account=status_anchoring_account(home, passphrase, ledger, now),
+                at=now,
+                signer_for=status_list_signer(home, passphrase),
             )
     except MicrocredError as exc:
         raise MicrocredError(f"status lists not published (the changes are kept): {exc}") from exc

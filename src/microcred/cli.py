@@ -23,6 +23,7 @@ from microcred._cli_context import (
     fail,
     passphrase,
 )
+from microcred._cli_keys import keys
 from microcred._cli_ledger import chain, open_home_ledger, registry
 from microcred._cli_pdf import pdf
 from microcred._cli_qr import qr
@@ -107,7 +108,6 @@ def main(ctx: click.Context, home: Path | None, database_url: str | None) -> Non
 )
 @click.option("--homepage", help="The organisation's web site.")
 @click.option("--email", help="Contact e-mail.")
-@click.option("--force", is_flag=True, help="Replace an existing profile and key.")
 @click.pass_obj
 def init(
     app: AppContext,
@@ -118,12 +118,12 @@ def init(
     did_web: str | None,
     homepage: str | None,
     email: str | None,
-    force: bool,
 ) -> None:
     """Create the issuer profile and an encrypted signing key.
 
-    The passphrase comes from $MICROCRED_KEY_PASSPHRASE or a prompt; the key file is
-    encrypted with it and readable by you only.
+    The passphrase (at least 15 characters) comes from $MICROCRED_KEY_PASSPHRASE or a
+    prompt; the key files are encrypted with it and readable by you only. init never
+    replaces existing keys: `microcred keys rotate` makes new ones and keeps the old.
 
     \b
     Example:
@@ -140,7 +140,6 @@ def init(
         web_domain=did_web,
         homepage=homepage,
         email=email,
-        force=force,
     )
     click.echo(f"issuer DID: {profile.did}")
     click.echo(f"profile and encrypted key in {app.home}")
@@ -350,5 +349,6 @@ def whoami(app: AppContext) -> None:
 
 main.add_command(chain)
 main.add_command(registry)
+main.add_command(keys)
 for _command in (verify, revoke, suspend, reinstate, status, qr, pdf, bake, bundle):
     main.add_command(_command)

@@ -10,6 +10,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from microcred.errors import KeyStoreError
+from microcred.keys.keyfile import check_new_passphrase
 
 __all__ = ["create_keystore", "load_account"]
 
@@ -26,6 +27,7 @@ def create_keystore(
     ``scrypt_n`` lowers the scrypt work factor (tests only; the default is eth-account's).
     The file is created exclusively with mode 0600, never overwriting an existing key.
     """
+    check_new_passphrase(passphrase)
     account = Account.from_key(private_key) if private_key else Account.create()
     keyfile = Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=scrypt_n)
     try:

@@ -80,6 +80,7 @@ def plan_batch(
     issued: datetime,
     status_base_url: str,
     rng: random.Random,
+    issuer_did: str | None = None,
 ) -> BatchPlan:
     """Find the batch made by this exact input, or record a new one with all its ids and slots.
 
@@ -96,7 +97,7 @@ def plan_batch(
         if len(ids) != len(learners) or any(learner.learner_id not in ids for learner in learners):
             raise ValueError(f"batch {batch.id} in the store does not match the learners file")
         statuses = _allocate_statuses(
-            session, [row.id for row in rows], rng, batch.created_at, status_base_url
+            session, [row.id for row in rows], rng, batch.created_at, status_base_url, issuer_did
         )
         return BatchPlan(batch.id, batch.issued_at, batch.state, ids, statuses)
 
@@ -247,11 +248,22 @@ def _ids_by_learner(rows: Sequence[Credential]) -> dict[str, CredentialPlan]:
 
 
 def _allocate_statuses(
-    session: Session, credential_ids: list[str], rng: random.Random, at: datetime, base_url: str
+    session: Session,
+    credential_ids: list[str],
+    rng: random.Random,
+    at: datetime,
+    base_url: str,
+    issuer_did: str | None,
 ) -> dict[str, dict[str, Any]]:
     base = base_url.rstrip("/")
     slots = allocate_slots(
-        session, "revocation", credential_ids, rng, at=at, new_list_url=lambda lid: f"{base}/{lid}"
+        session,
+        "revocation",
+        credential_ids,
+        rng,
+        at=at,
+        new_list_url=lambda lid: f"{base}/{lid}",
+        issuer_did=issuer_did,
     )
     for credential_id, slot in slots.items():
         _claim_partner_index(session, slot.list_id, slot.list_url, slot.index, credential_id, at)
@@ -291,4 +303,11 @@ def suspension_partner(session: Session, list_id: str, list_url: str, at: dateti
     revocation = session.get(StatusList, list_id)
     if revocation is None:
         raise ValueError(f"no status list {list_id}")
-    return open_status_list(session, "suspension", url, at=at, size=revocation.size)
+    return open_status_list(
+        session,
+        "suspension",
+        url,
+        at=at,
+        size=revocation.size,
+        issuer_did=revocation.issuer_did,
+    )

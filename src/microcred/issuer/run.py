@@ -157,6 +157,7 @@ def _plan(
         issued=(request.issued or now()).astimezone(UTC).replace(microsecond=0),
         status_base_url=issuer.profile.status_lists_url,
         rng=rng,
+        issuer_did=issuer.profile.did,
     )
 
 

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from microcred.chain import Ledger
+from microcred.errors import KeyStoreError
 from microcred.issuer.anchoring import BatchAnchor, anchor_documents, anchor_record
+from microcred.issuer.batch import CRYPTOSUITE_FOR_KEY
 from microcred.issuer.profile import Issuer
 from microcred.issuer.records import suspension_partner
 from microcred.proofs import add_proof
@@ -35,7 +37,9 @@ from microcred.status import (
     status_list_credential,
 )
 from microcred.store import (
+    Batch,
     Credential,
+    Specification,
     StatusAction,
     StatusChangeRejected,
     StatusList,
@@ -100,6 +104,68 @@ def credentials_of_learner(store: Store, learner_ref: str) -> list[str]:
         return list(session.scalars(query.order_by(Credential.id)))
 
 
+@dataclass(frozen=True)
+class CredentialInfo:
+    """What a person deciding on a status change needs to see about one credential."""
+
+    credential_id: str
+    learner_ref: str | None
+    credential_format: str
+    batch_id: str
+    spec_uri: str
+    spec_file: str
+
+
+def find_credentials(
+    store: Store,
+    *,
+    ids: Sequence[str] = (),
+    learner: str | None = None,
+    batch: str | None = None,
+    spec: str | None = None,
+) -> tuple[list[CredentialInfo], list[str]]:
+    """The credentials named by ``ids`` plus those matching every filter given.
+
+    The filters (learner reference, batch id, specification id or file name) select
+    together; with no filter only ``ids`` count. Returns (found, ids not in the records).
+    """
+    query = (
+        select(Credential, Specification.spec_uri, Specification.source_name)
+        .join(Batch, Batch.id == Credential.batch_id)
+        .join(Specification, Specification.id == Batch.specification_id)
+        .order_by(Credential.batch_id, Credential.learner_ref, Credential.format, Credential.id)
+    )
+    found: dict[str, CredentialInfo] = {}
+    with store.transaction() as session:
+        if ids:
+            for row in session.execute(query.where(Credential.id.in_(list(ids)))):
+                found[row[0].id] = _info(*row)
+        if learner is not None or batch is not None or spec is not None:
+            if learner is not None:
+                query = query.where(Credential.learner_ref == learner)
+            if batch is not None:
+                query = query.where(Credential.batch_id == batch)
+            if spec is not None:
+                query = query.where(
+                    or_(Specification.spec_uri == spec, Specification.source_name == spec)
+                )
+            for row in session.execute(query):
+                found.setdefault(row[0].id, _info(*row))
+    unknown = [cid for cid in dict.fromkeys(ids) if cid not in found]
+    return list(found.values()), unknown
+
+
+def _info(credential: Credential, spec_uri: str, spec_file: str) -> CredentialInfo:
+    return CredentialInfo(
+        credential.id,
+        credential.learner_ref,
+        credential.format,
+        credential.batch_id,
+        spec_uri,
+        spec_file,
+    )
+
+
 def publish_status_lists(
     store: Store,
     issuer: Issuer,
@@ -108,13 +174,21 @@ def publish_status_lists(
     ledger: Ledger,
     account: LocalAccount,
     at: datetime,
+    signer_for: Callable[[str | None], Issuer] | None = None,
 ) -> tuple[list[PublishedList], BatchAnchor | None]:
-    """Sign every list whose bits changed since its last publication, anchor them, write them."""
+    """Sign every list whose bits changed since its last publication, anchor them, write them.
+
+    Each list is signed by the DID it records (its credentials' issuer): ``issuer`` for its
+    own DID, ``signer_for(did)`` for another (a did:key retired by ``keys rotate``).
+    """
     with store.transaction() as session:
         pending = _unpublished(session, at)
     if not pending:
         return [], None
-    documents = [_signed_list(issuer, lst, bits, at) for lst, _, bits in pending]
+    documents = [
+        _signed_list(_list_signer(issuer, signer_for, lst), lst, bits, at)
+        for lst, _, bits in pending
+    ]
     anchored, anchor = anchor_documents(documents, ledger, account)
     published = []
     with store.transaction() as session:
@@ -146,10 +220,28 @@ def _unpublished(session: Session, at: datetime) -> list[tuple[StatusList, int, 
     return result
 
 
+def _list_signer(
+    issuer: Issuer, signer_for: Callable[[str | None], Issuer] | None, lst: StatusList
+) -> Issuer:
+    if lst.issuer_did in (None, issuer.profile.did):
+        return issuer
+    if signer_for is None:
+        raise KeyStoreError(
+            f"status list {lst.url} belongs to {lst.issuer_did}, not {issuer.profile.did}: "
+            "its key is needed to sign it"
+        )
+    return signer_for(lst.issuer_did)
+
+
 def _signed_list(issuer: Issuer, lst: StatusList, bits: Bitstring, at: datetime) -> dict[str, Any]:
     unsigned = status_list_credential(lst.url, "message", bits, issuer.profile.did, at)
+    # The suite follows the key: a P-256 issuer's lists are signed with ecdsa-rdfc-2019.
     return add_proof(
-        unsigned, issuer.key, verification_method=issuer.profile.verification_method, created=at
+        unsigned,
+        issuer.key,
+        verification_method=issuer.profile.verification_method,
+        cryptosuite=CRYPTOSUITE_FOR_KEY[issuer.key.key_type],
+        created=at,
     )
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from microcred.errors import DidResolutionError
 from microcred.keys._did import VerificationMethod, did_web_segments, did_web_url
+from microcred.keys._https_fetch import fetch_json_document
 from microcred.keys._keypair import PublicKey
 
 _NETWORK_TIMEOUT_SECONDS = 10
@@ -70,7 +70,7 @@ class DidResolver:
             return self._documents[did]
         document = self._document_from_dir(did)
         if document is None and self._allow_network:
-            document = _fetch_json(did_web_url(did), self._max_bytes, did)
+            document = _fetch_did_document(did, self._max_bytes)
         if document is None:
             raise DidResolutionError(
                 f"DID document for {did} not found locally and network resolution is off"
@@ -179,16 +179,10 @@ def _read_json_file(path: Path, max_bytes: int, did: str) -> Mapping[str, Any]:
     return _parse_document(data, max_bytes, did)
 
 
-def _fetch_json(url: str, max_bytes: int, did: str) -> Mapping[str, Any]:
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/did+json, application/json"}
-    )
+def _fetch_did_document(did: str, max_bytes: int) -> Mapping[str, Any]:
+    url = did_web_url(did)
     try:
-        with urllib.request.urlopen(request, timeout=_NETWORK_TIMEOUT_SECONDS) as response:
-            final_url = response.geturl()
-            data = response.read(max_bytes + 1)
-    except OSError as exc:  # URLError, HTTPError and timeouts are all OSErrors
-        raise DidResolutionError(f"cannot fetch DID document for {did} from {url}: {exc}") from exc
-    if not final_url.startswith("https://"):
-        raise DidResolutionError(f"DID document for {did} was redirected off HTTPS: {final_url}")
+        data = fetch_json_document(url, max_bytes=max_bytes, timeout=_NETWORK_TIMEOUT_SECONDS)
+    except DidResolutionError as exc:
+        raise DidResolutionError(f"DID document for {did} not fetched: {exc}") from exc
     return _parse_document(data, max_bytes, did)

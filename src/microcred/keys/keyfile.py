@@ -15,9 +15,28 @@ from microcred.keys._keypair import SigningKey
 from microcred.keys._pkcs8_scrypt import encrypt_pkcs8_pem
 
 PASSPHRASE_ENV_VAR = "MICROCRED_KEY_PASSPHRASE"
+# NIST SP 800-63B-4 (2024) §3.1.1.2: a password used as a single factor SHALL be at least 15
+# characters. A key file can be attacked offline, so nothing weaker protects a new key.
+MIN_PASSPHRASE_LENGTH = 15
 _MAX_KEY_FILE_BYTES = 64_000
 
-__all__ = ["PASSPHRASE_ENV_VAR", "load_signing_key", "passphrase_from_env", "save_signing_key"]
+__all__ = [
+    "MIN_PASSPHRASE_LENGTH",
+    "PASSPHRASE_ENV_VAR",
+    "check_new_passphrase",
+    "load_signing_key",
+    "passphrase_from_env",
+    "save_signing_key",
+]
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    """KeyStoreError unless ``passphrase`` may protect a new key (existing files still open)."""
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise KeyStoreError(
+            f"the passphrase is too short ({len(passphrase)} characters): a new key needs at "
+            f"least {MIN_PASSPHRASE_LENGTH} (NIST SP 800-63B-4), e.g. a few unrelated words"
+        )
 
 
 def save_signing_key(path: Path, key: SigningKey, passphrase: str) -> None:
@@ -26,8 +45,7 @@ def save_signing_key(path: Path, key: SigningKey, passphrase: str) -> None:
     The file never exists with wider permissions than 0600: it is written to a private
     temporary file in the same directory and renamed over ``path``.
     """
-    if not passphrase:
-        raise KeyStoreError("refusing to save a signing key without a passphrase")
+    check_new_passphrase(passphrase)
     pkcs8 = key._crypto_key().private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, func, select
+from sqlalchemy import Insert, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -50,6 +50,7 @@ def open_status_list(
     at: datetime,
     size: int = MIN_LIST_SIZE,
     list_id: str | None = None,
+    issuer_did: str | None = None,
 ) -> StatusList:
     """A new, all-zero status list (flushed, so its row exists in this transaction)."""
     if size < MIN_LIST_SIZE or size % 8:
@@ -61,6 +62,7 @@ def open_status_list(
         size=size,
         bits=bytes(size // 8),
         revision=0,
+        issuer_did=issuer_did,
         created_at=at,
         updated_at=at,
     )
@@ -112,15 +114,18 @@ def allocate_slots(
     new_list_url: Callable[[str], str],
     max_fill: float = DEFAULT_MAX_FILL,
     list_size: int = MIN_LIST_SIZE,
+    issuer_did: str | None = None,
 ) -> dict[str, StatusSlot]:
     """A status slot of ``purpose`` for each credential, reusing the ones it already has.
 
     Lists are filled up to ``max_fill`` of their size (random indices stay unguessable); then
     a new list is opened, its id drawn from ``rng`` and its URL given by ``new_list_url(id)``.
+    With ``issuer_did``, only lists of that DID (or of no recorded DID) are filled, and new
+    lists record it: one list is signed by one DID.
     """
     slots = existing_slots(session, purpose, credential_ids)
     missing = [cid for cid in dict.fromkeys(credential_ids) if cid not in slots]
-    for status_list, room in _lists_with_room(session, purpose, max_fill):
+    for status_list, room in _lists_with_room(session, purpose, max_fill, issuer_did):
         if not missing:
             break
         _fill(session, status_list, missing[:room], rng, at, slots)
@@ -128,7 +133,13 @@ def allocate_slots(
     while missing:
         list_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         status_list = open_status_list(
-            session, purpose, new_list_url(list_id), at=at, size=list_size, list_id=list_id
+            session,
+            purpose,
+            new_list_url(list_id),
+            at=at,
+            size=list_size,
+            list_id=list_id,
+            issuer_did=issuer_did,
         )
         room = _room(status_list.size, 0, max_fill)
         if room == 0:
@@ -171,7 +182,7 @@ def _fill(
 
 
 def _lists_with_room(
-    session: Session, purpose: StatusPurpose, max_fill: float
+    session: Session, purpose: StatusPurpose, max_fill: float, issuer_did: str | None
 ) -> list[tuple[StatusList, int]]:
     counts = (
         select(StatusAllocation.list_id, func.count().label("used"))
@@ -182,6 +193,11 @@ def _lists_with_room(
         select(StatusList, func.coalesce(counts.c.used, 0))
         .outerjoin(counts, counts.c.list_id == StatusList.id)
         .where(StatusList.purpose == purpose)
+        .where(
+            true()
+            if issuer_did is None
+            else or_(StatusList.issuer_did.is_(None), StatusList.issuer_did == issuer_did)
+        )
         .order_by(StatusList.created_at, StatusList.id)
     ).all()
     with_room = [

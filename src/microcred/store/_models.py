@@ -133,6 +133,10 @@ class StatusList(Base):
     size: Mapped[int] = mapped_column(Integer)
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    # The DID that signs this list: the issuer of every credential on it (a did:key issuer
+    # that rotates gets a new DID, and its old lists stay signed by the old DID's key).
+    # NULL for lists opened before the first rotation: the issuer's only DID so far.
+    issuer_did: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
