@@ -195,7 +195,27 @@ def _render(report: VerificationReport) -> str:
     verdict = str(report.verdict)
     head = click.style(verdict.upper(), fg=_VERDICT_COLOURS[verdict], bold=True)
     lines = [f"{report.source}: {head}  ({report.credential_format}, {report.credential_id})"]
+    lines += _facts_block(report)
     for step in report.steps:
         status = click.style(f"{step.status!s:<8}", fg=_COLOURS[str(step.status)])
         lines.append(f"  {status} {step.name:<10} {step.reason}")
     return "\n".join(lines)
+
+
+def _facts_block(report: VerificationReport) -> list[str]:
+    """What the signed credential says, for a person to compare with what they were shown."""
+    if report.facts is None:
+        lines = ["  No facts shown: nothing here carries a signature that verified."]
+    else:
+        if report.is_valid:
+            heading = "As signed by the issuer (compare with the certificate you were shown):"
+        else:
+            heading = "As signed, but the credential is NOT valid (see the steps below):"
+        lines = [f"  {click.style(heading, bold=True)}"]
+        previous = ""
+        for label, value in report.facts.text_lines():
+            shown = f"{label}:" if label != previous else ""  # one label per group of languages
+            lines.append(f"    {shown:<12}{value}")
+            previous = label
+    lines += [f"  {click.style('Note:', fg='yellow', bold=True)} {note}" for note in report.notes]
+    return lines
