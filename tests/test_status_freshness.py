@@ -115,7 +115,7 @@ def test_an_older_revision_in_the_status_directory_is_stale(
     assert step["status"] == "ERROR"
     assert "stale" in step["reason"]
     assert f"revision {published.before} " in step["reason"]
-    assert f"revision {published.after}," in step["reason"]
+    assert f"revision {published.after}, recorded" in step["reason"]
     assert step["details"] == {
         "shownRevision": published.before,
         "latestRevision": published.after,
@@ -168,7 +168,7 @@ def test_a_trust_bundle_with_an_older_revision_is_stale(
     assert report["verdict"] != "valid"
     assert step["status"] == "ERROR" and "stale" in step["reason"]
     assert f"revision {published.before} " in step["reason"]
-    assert f"revision {published.after}," in step["reason"]
+    assert f"revision {published.after}, recorded" in step["reason"]
     as_of = _status(_report(published.home, path, *trust, str(stale), "--at", published.moment))
     assert as_of["status"] == "PASS" and as_of["reason"].startswith("valid:")
 

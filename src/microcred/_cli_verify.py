@@ -102,6 +102,10 @@ def verify(
     by default) or the one given with --ledger; with --bundle, everything comes from a signed
     trust bundle and nothing else is consulted.
 
+    Under the verdict, the report shows what the signed credential says (learner, title,
+    awarding body, date, grade, credits, level): compare it with the certificate you were
+    shown. A PDF's printed page is not signed; only its attached credentials are verified.
+
     \b
     Example:
       microcred verify out/elm/S2025-0001.jsonld out/ob3/S2025-0001.json

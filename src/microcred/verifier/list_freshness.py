@@ -83,14 +83,14 @@ def check_list_freshness(
             "status",
             ERROR,
             f"the status list shown is not a revision recorded on the ledger (the latest is "
-            f"revision {newest.number}, anchored {newest.when()}): it cannot tell the status",
+            f"revision {newest.number}, recorded {newest.when()}): it cannot tell the status",
         )
     if latest is not None and latest.number > shown.number:
         return StepResult(
             "status",
             ERROR,
-            f"stale status list: revision {shown.number} (anchored {shown.when()}) was "
-            f"superseded by revision {latest.number}, anchored {latest.when()}"
+            f"stale status list: revision {shown.number} (recorded {shown.when()}) was "
+            f"superseded by revision {latest.number}, recorded on the ledger {latest.when()}"
             + (
                 "; an older revision cannot tell the current status: get the latest list"
                 if cutoff is None
