@@ -18,6 +18,8 @@ from microcred.chain import AccreditationScope, open_ledger
 from microcred.chain.anchor_proof import credential_leaf
 from microcred.cli import main
 from microcred.contexts import CREDENTIALS_V2
+from microcred.issuer import load_issuer
+from microcred.qr import make_qr_payload, render_qr_png
 from microcred.status import read_revision_marker, revision_marker
 from microcred.verifier import StepStatus
 from microcred.verifier.list_freshness import anchored_revisions, check_list_freshness
@@ -146,6 +148,19 @@ def test_a_credential_not_revoked_is_still_not_valid_on_a_stale_list(
     )
     assert report["verdict"] == "not verified"
     assert "stale" in _status(report)["reason"]
+
+
+def test_a_qr_code_checked_against_a_stale_list_is_not_valid(
+    published: Published, tmp_path: Path
+) -> None:
+    document = json.loads((published.out / FILES["ob3"]).read_text("utf-8"))
+    photo = tmp_path / "qr.png"
+    issuer = load_issuer(published.home, PASSPHRASE)
+    photo.write_bytes(render_qr_png(make_qr_payload(document, issuer)))
+    stale = published.stale_directory(tmp_path / "mirror")
+    step = _status(_report(published.home, photo, "--status-dir", str(stale)))
+    assert step["status"] == "ERROR" and "stale" in step["reason"]
+    assert _status(_report(published.home, photo))["status"] == "FAIL"
 
 
 def _bundle(published: Published, status_dir: Path, out: Path) -> Path:

@@ -209,7 +209,7 @@ def _render(report: VerificationReport) -> str:
 def _facts_block(report: VerificationReport) -> list[str]:
     """What the signed credential says, for a person to compare with what they were shown."""
     if report.facts is None:
-        lines = ["  No facts shown: nothing here carries a signature that verified."]
+        lines = ["  No facts shown: no signature that verified covers them."]
     else:
         if report.is_valid:
             heading = "As signed by the issuer (compare with the certificate you were shown):"
