@@ -214,7 +214,8 @@ def test_the_bundle_holds_every_status_list_version_and_the_anchor_transactions(
     manifest = json.loads((world.anchored / "manifest.json").read_text("utf-8"))
     transactions = {anchor["transactionHash"] for anchor in data["anchors"]}
     assert manifest["anchor"]["transaction_hash"] in transactions
-    assert len(data["anchors"]) == 3  # the batch and two status list publications
+    # the batch, and two status list publications each with its revision marker
+    assert len(data["anchors"]) == 5
     [issuer] = data["issuers"]
     assert issuer["dids"] == [world.signer]
     assert issuer["history"][0]["eqfLevels"] == [7]
@@ -225,7 +226,7 @@ def test_export_command_reports_what_it_wrote(world: World, tmp_path: Path) -> N
     out = tmp_path / "b.json"
     result = _bundle_cli(world.home, "export", "--out", str(out), "--valid-days", "2")
     assert result.exit_code == 0, result.output
-    assert "1 issuer(s), 3 anchor(s), 1 status list(s) (2 version(s))" in result.output
+    assert "1 issuer(s), 5 anchor(s), 1 status list(s) (2 version(s))" in result.output
     assert load_bundle_file(
         out, trusted_signers={world.signer}, resolver=DidResolver(), now=world.now
     ).valid_until - world.now < timedelta(days=2, minutes=1)

@@ -102,6 +102,10 @@ def verify(
     by default) or the one given with --ledger; with --bundle, everything comes from a signed
     trust bundle and nothing else is consulted.
 
+    Under the verdict, the report shows what the signed credential says (learner, title,
+    awarding body, date, grade, credits, level): compare it with the certificate you were
+    shown. A PDF's printed page is not signed; only its attached credentials are verified.
+
     \b
     Example:
       microcred verify out/elm/S2025-0001.jsonld out/ob3/S2025-0001.json
@@ -195,7 +199,27 @@ def _render(report: VerificationReport) -> str:
     verdict = str(report.verdict)
     head = click.style(verdict.upper(), fg=_VERDICT_COLOURS[verdict], bold=True)
     lines = [f"{report.source}: {head}  ({report.credential_format}, {report.credential_id})"]
+    lines += _facts_block(report)
     for step in report.steps:
         status = click.style(f"{step.status!s:<8}", fg=_COLOURS[str(step.status)])
         lines.append(f"  {status} {step.name:<10} {step.reason}")
     return "\n".join(lines)
+
+
+def _facts_block(report: VerificationReport) -> list[str]:
+    """What the signed credential says, for a person to compare with what they were shown."""
+    if report.facts is None:
+        lines = ["  No facts shown: no signature that verified covers them."]
+    else:
+        if report.is_valid:
+            heading = "As signed by the issuer (compare with the certificate you were shown):"
+        else:
+            heading = "As signed, but the credential is NOT valid (see the steps below):"
+        lines = [f"  {click.style(heading, bold=True)}"]
+        previous = ""
+        for label, value in report.facts.text_lines():
+            shown = f"{label}:" if label != previous else ""  # one label per group of languages
+            lines.append(f"    {shown:<12}{value}")
+            previous = label
+    lines += [f"  {click.style('Note:', fg='yellow', bold=True)} {note}" for note in report.notes]
+    return lines

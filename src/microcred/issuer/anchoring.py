@@ -51,6 +51,11 @@ def anchor_root(prepared: PreparedBatch, ledger: Ledger, account: LocalAccount) 
     return _existing_anchor(ledger, prepared.root) or _new_anchor(ledger, account, prepared.root)
 
 
+def anchor_marker(marker: bytes, ledger: Ledger, account: LocalAccount) -> BatchAnchor:
+    """Anchor a 32-byte marker (not a Merkle root), once: a retry finds the earlier one."""
+    return _existing_anchor(ledger, marker) or _new_anchor(ledger, account, marker)
+
+
 def attach_anchor_proofs(prepared: PreparedBatch, anchor: BatchAnchor) -> list[dict[str, Any]]:
     paths = inclusion_proofs(prepared.leaves)
     return [

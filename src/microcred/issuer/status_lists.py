@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 
 from microcred.chain import Ledger
 from microcred.errors import KeyStoreError
-from microcred.issuer.anchoring import BatchAnchor, anchor_documents, anchor_record
+from microcred.issuer.anchoring import (
+    BatchAnchor,
+    anchor_marker,
+    anchor_record,
+    anchor_root,
+    attach_anchor_proofs,
+    prepare_anchor,
+)
 from microcred.issuer.batch import CRYPTOSUITE_FOR_KEY
 from microcred.issuer.profile import Issuer
 from microcred.issuer.records import suspension_partner
@@ -33,6 +40,7 @@ from microcred.proofs import add_proof
 from microcred.status import (
     Bitstring,
     StatusPurpose,
+    revision_marker,
     revocation_and_suspension_bits,
     status_list_credential,
 )
@@ -180,6 +188,9 @@ def publish_status_lists(
 
     Each list is signed by the DID it records (its credentials' issuer): ``issuer`` for its
     own DID, ``signer_for(did)`` for another (a did:key retired by ``keys rotate``).
+    Each version is anchored twice: in the batch's Merkle root (its anchor proof) and as a
+    revision marker, so a verifier shown an older version can tell that a later one exists.
+    Both are on the ledger before anything is recorded or written.
     """
     with store.transaction() as session:
         pending = _unpublished(session, at)
@@ -189,7 +200,11 @@ def publish_status_lists(
         _signed_list(_list_signer(issuer, signer_for, lst), lst, bits, at)
         for lst, _, bits in pending
     ]
-    anchored, anchor = anchor_documents(documents, ledger, account)
+    prepared = prepare_anchor(documents)
+    anchor = anchor_root(prepared, ledger, account)
+    for (lst, revision, _), leaf in zip(pending, prepared.leaves, strict=True):
+        anchor_marker(revision_marker(lst.url, revision, leaf), ledger, account)
+    anchored = attach_anchor_proofs(prepared, anchor)
     published = []
     with store.transaction() as session:
         for (lst, revision, _), document in zip(pending, anchored, strict=True):

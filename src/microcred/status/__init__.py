@@ -21,6 +21,11 @@ from microcred.status._documents import (
     status_entry,
     status_list_credential,
 )
+from microcred.status._revisions import (
+    RevisionMarker,
+    read_revision_marker,
+    revision_marker,
+)
 
 __all__ = [
     "MAX_DECODED_BYTES",
@@ -28,12 +33,15 @@ __all__ = [
     "STATUS_MESSAGES",
     "STATUS_PURPOSES",
     "Bitstring",
+    "RevisionMarker",
     "StatusCheck",
     "StatusOutcome",
     "StatusPurpose",
     "check_status",
     "decode_list",
     "encode_list",
+    "read_revision_marker",
+    "revision_marker",
     "revocation_and_suspension_bits",
     "revocation_and_suspension_entry",
     "status_entry",

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from microcred.errors import InputError
 from microcred.verifier.containers import MAX_CONTAINER_BYTES, QrPayload, credentials_in
+from microcred.verifier.facts import PDF_PAGE_NOT_SIGNED, signature_verified, verified_facts
 from microcred.verifier.inputs import ParsedCredential, read_credential_file
 from microcred.verifier.ledger_steps import check_accredited, check_anchored
 from microcred.verifier.policy import VerificationPolicy
@@ -22,6 +24,8 @@ from microcred.verifier.steps import (
     check_signed_form,
     check_validity_period,
 )
+
+PDF_SIGNATURE = b"%PDF-"
 
 DEFAULT_STEPS: tuple[Step, ...] = (
     check_contexts,
@@ -53,6 +57,7 @@ def verify_credential(
         credential_format=credential.credential_format,
         credential_id=credential.credential_id,
         steps=results,
+        facts=verified_facts(credential) if signature_verified(results) else None,
     )
 
 
@@ -80,12 +85,15 @@ def verify_path(
         credentials = credentials_in(data, source=str(path), max_bytes=policy.max_input_bytes)
     except InputError as exc:
         return [unreadable_report(str(path), exc)]
-    return [
+    reports = [
         verify_qr(found.text, policy, source=found.source)
         if isinstance(found, QrPayload)
         else verify_credential(found, policy, steps=steps)
         for found in credentials
     ]
+    if data.startswith(PDF_SIGNATURE):  # the page is drawn, not signed (no PAdES seal yet)
+        reports = [replace(r, notes=(*r.notes, PDF_PAGE_NOT_SIGNED)) for r in reports]
+    return reports
 
 
 def unreadable_report(source: str, error: InputError) -> VerificationReport:

@@ -13,6 +13,7 @@ from microcred.chain import LedgerError
 from microcred.errors import MicrocredError
 from microcred.qr import QrVerification, verify_qr_payload
 from microcred.status import revocation_and_suspension_entry
+from microcred.verifier.facts import QR_PAGE_NOT_SIGNED, qr_facts
 from microcred.verifier.ledger_steps import accreditation_step
 from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.report import StepResult, StepStatus, VerificationReport
@@ -33,6 +34,8 @@ def verify_qr(payload: str, policy: VerificationPolicy, *, source: str) -> Verif
         credential_format="qr",
         credential_id=reference.credential_id if reference else None,
         steps=steps,
+        facts=qr_facts(checked.claims) if checked.valid and checked.claims else None,
+        notes=(QR_PAGE_NOT_SIGNED,),
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from microcred.verifier.facts import VerifiedFacts
 
 
 class StepStatus(StrEnum):
@@ -45,6 +48,8 @@ class VerificationReport:
     credential_format: str  # "elm", "ob3", "ob3-jwt", "unknown"
     credential_id: str | None
     steps: Sequence[StepResult]
+    facts: VerifiedFacts | None = None  # only from a credential whose signature verified
+    notes: tuple[str, ...] = ()  # what the steps do not cover, e.g. a PDF's printed page
 
     @property
     def verdict(self) -> Verdict:
@@ -71,5 +76,7 @@ class VerificationReport:
             "format": self.credential_format,
             "id": self.credential_id,
             "verdict": str(self.verdict),
+            "facts": None if self.facts is None else self.facts.to_dict(),
+            "notes": list(self.notes),
             "steps": [step.to_dict() for step in self.steps],
         }

@@ -20,6 +20,7 @@ from microcred.chain.anchor_proof import anchor_proofs, credential_leaf, decode_
 from microcred.errors import MicrocredError
 from microcred.status import StatusCheck, check_status
 from microcred.verifier.inputs import ParsedCredential, as_list, checked_view
+from microcred.verifier.list_freshness import check_list_freshness
 from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.report import StepResult, StepStatus
 from microcred.verifier.steps import issuer_id, unchecked
@@ -106,7 +107,12 @@ def status_entry_step(entry: Any, issuer: str | None, policy: VerificationPolicy
         now=moment,
         credential_issuer=issuer,
     )
-    return _result(check, note)
+    if check.outcome in ("invalid", "revoked"):  # revocation is final: no later list undoes it
+        return _result(check, note)
+    fresh = check_list_freshness(url, chosen, issuer, policy.ledger, cutoff=policy.status_as_of)
+    if isinstance(fresh, StepResult):
+        return fresh
+    return _result(check, f"{note}, {fresh}")
 
 
 def _result(check: StatusCheck, note: str) -> StepResult:
