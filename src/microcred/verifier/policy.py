@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from microcred.chain import Ledger
     from microcred.verifier.status_step import StatusListSource
 
-DEFAULT_CRYPTOSUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
+# Ed25519Signature2020: the legacy suite most OB 3.0 badges in wallets still carry.
+DEFAULT_CRYPTOSUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "Ed25519Signature2020")
 DEFAULT_MAX_INPUT_BYTES = 5_000_000
 
 
