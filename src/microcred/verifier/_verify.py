@@ -12,6 +12,7 @@ from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.qr_steps import verify_qr
 from microcred.verifier.report import StepResult, StepStatus, VerificationReport
 from microcred.verifier.status_step import check_credential_status
+from microcred.verifier.trust_step import check_trusted
 from microcred.verifier.steps import (
     Step,
     check_annex_i,
@@ -31,6 +32,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     check_validity_period,
     check_anchored,
     check_accredited,
+    check_trusted,
     check_credential_status,
 )
 
