@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from microcred.keys import DidResolver
+from microcred.status import MIN_LIST_SIZE
 
 if TYPE_CHECKING:
     from microcred.chain import Ledger
@@ -46,3 +47,4 @@ class VerificationPolicy:
     max_anchor_delay: timedelta = timedelta(days=60)  # longer looks back-dated
     status_lists: StatusListSource | None = None  # None: the status step says "not checked"
     status_as_of: datetime | None = None  # answer from the list version anchored by then
+    min_status_list_entries: int = MIN_LIST_SIZE  # BSL's 131,072 unless an ecosystem sets less

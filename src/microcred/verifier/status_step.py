@@ -138,6 +138,7 @@ def status_entry_step(entry: Any, issuer: str | None, policy: VerificationPolicy
         now=moment,
         credential_issuer=issuer,
         trusted_list_issuers=policy.trusted_issuers,
+        min_entries=policy.min_status_list_entries,
     )
     return _result(check, note + _id_note(chosen, url))
 

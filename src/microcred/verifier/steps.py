@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from microcred.chain.anchor_proof import without_anchor_proofs
-from microcred.contexts import BUNDLED_CONTEXTS
+from microcred.contexts import BUNDLED_CONTEXTS, CREDENTIALS_V1, CREDENTIALS_V2
 from microcred.errors import DidResolutionError, MethodNotAuthorised, MicrocredError
 from microcred.proofs import ProofResult, verify_proofs, verify_vc_jwt
 from microcred.validation.ob3_schema import Ob3Schema, validate_ob3
@@ -26,6 +26,7 @@ Step = Callable[[ParsedCredential, VerificationPolicy], StepResult]
 PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
 _MAX_LISTED_PROBLEMS = 5
 _NOT_FOR_STATUS_LISTS = "a status list credential: not applicable"
+_VC1_DATES = {"issuanceDate": "validFrom", "expirationDate": "validUntil"}
 
 
 def check_contexts(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
@@ -70,10 +71,13 @@ def _check_elm_shapes(credential: ParsedCredential) -> StepResult:
 def _check_ob3_schema(credential: ParsedCredential) -> StepResult:
     """The formal schema first; like 1EdTech's validator, the JSON-LD variant only warns."""
     what = "Open Badges 3.0 AchievementCredential JSON Schema"
-    formal = validate_ob3(credential.document)
+    document, legacy = _as_vcdm2(credential.document)
+    if legacy:
+        what += " (a VC 1.1 badge: its issuanceDate, expirationDate and context mapped to VC 2.0)"
+    formal = validate_ob3(document)
     if formal.conforms:
         return StepResult("format", PASS, f"conforms to the {what}")
-    lenient = validate_ob3(credential.document, schemas=(Ob3Schema.JSON_LD,))
+    lenient = validate_ob3(document, schemas=(Ob3Schema.JSON_LD,))
     if not lenient.conforms:
         return _nonconformant(what, formal.problems)
     return StepResult(
@@ -83,6 +87,22 @@ def _check_ob3_schema(credential: ParsedCredential) -> StepResult:
         + _summarise(formal.problems),
         {"warnings": list(formal.problems)},
     )
+
+
+def _as_vcdm2(document: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+    """A VC 1.1 Open Badge (most badges in wallets) as the VC 2.0 shape the schema describes.
+
+    Only the names VC 2.0 changed are mapped; the signature covers the original document.
+    """
+    context = as_list(document.get("@context"))
+    if not context or context[0] != CREDENTIALS_V1:
+        return document, False
+    view = {k: v for k, v in document.items() if k not in _VC1_DATES}
+    view["@context"] = [CREDENTIALS_V2, *context[1:]]
+    for old, new in _VC1_DATES.items():
+        if old in document:
+            view[new] = document[old]
+    return view, True
 
 
 def _nonconformant(what: str, problems: Sequence[str]) -> StepResult:
