@@ -67,7 +67,9 @@ def _signed_list(
 
 # The 1EdTech vectors' key sits in an https:// method's fragment, never used as is: the
 # verifier is given the controller document its issuer would publish.
-_1EDTECH_METHOD = "https://1edtech.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+_1EDTECH_METHOD = (
+    "https://1edtech.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+)
 _1EDTECH_ISSUER = controller_document(_1EDTECH_METHOD, _1EDTECH_METHOD.split("#")[1])
 RESOLVER = DidResolver({_1EDTECH_ISSUER["id"]: _1EDTECH_ISSUER})
 

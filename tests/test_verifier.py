@@ -129,9 +129,7 @@ def test_p256_issuer_signs_ecdsa_rdfc_2019() -> None:
 
 def test_expired_and_not_yet_valid(batch: Batch) -> None:
     document = _ob3(batch)
-    early = verify_credential(
-        document, dataclasses.replace(POLICY, now=ISSUED - timedelta(days=1))
-    )
+    early = verify_credential(document, dataclasses.replace(POLICY, now=ISSUED - timedelta(days=1)))
     assert early.step("validity").status is StepStatus.FAIL
     assert "not valid before" in early.step("validity").reason
 
@@ -213,9 +211,7 @@ def test_verifier_does_not_modify_its_input(batch: Batch) -> None:
 def test_inputs_are_bounded_and_unreadable_files_fail(tmp_path: Path, batch: Batch) -> None:
     big = tmp_path / "big.json"
     big.write_text(json.dumps(_ob3(batch)), "utf-8")
-    report = verify_file(
-        big, dataclasses.replace(POLICY, max_input_bytes=1000)
-    )
+    report = verify_file(big, dataclasses.replace(POLICY, max_input_bytes=1000))
     assert report.verdict is Verdict.INVALID
     assert "limit" in report.steps[0].reason
     garbage = tmp_path / "garbage.json"

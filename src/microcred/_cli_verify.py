@@ -17,8 +17,8 @@ from microcred._cli_ledger import open_home_ledger
 from microcred._cli_status import STATUS_DIR
 from microcred.bundle import load_bundle_file
 from microcred.chain import Ledger, LedgerError
-from microcred.keys import DidResolver
 from microcred.errors import InputError
+from microcred.keys import DidResolver
 from microcred.verifier import (
     DEFAULT_STEPS,
     AnchorRequirement,
@@ -43,7 +43,8 @@ from microcred.verifier import (
     "did_documents",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A local copy of a did:web DID document to trust (repeatable).",
+    help="A local copy of a did:web DID document, or of an https:// issuer's controller "
+    "document, to trust (repeatable).",
 )
 @click.option(
     "--allow-network",
@@ -127,16 +128,19 @@ def verify(
     """Verify credential files (JSON-LD with an embedded proof, or a VC-JWT).
 
     Each file gets a report of named steps (contexts, format, annex-i, proof, issuer,
-    validity, anchored, accredited, status), each PASS, FAIL, ERROR or SKIPPED. The exit code is 0
-    only if every file is valid. Anchors are checked on this home's ledger (the embedded one
-    by default) or the one given with --ledger; with --bundle, everything comes from a signed
-    trust bundle and nothing else is consulted.
+    validity, anchored, accredited, trusted, status), each PASS, FAIL, ERROR or SKIPPED. The
+    exit code is 0 only if every file is valid. Anchors are checked on this home's ledger (the
+    embedded one by default) or the one given with --ledger; with --bundle, everything comes
+    from a signed trust bundle and nothing else is consulted. An issuer is trusted if the
+    ledger's registry knows it or --trust-list names it (docs/verification-policy.md).
 
     \b
     Example:
       microcred verify out/elm/S2025-0001.jsonld out/ob3/S2025-0001.json
       microcred verify --json out/ob3/*.json
       microcred verify --bundle trust.json --bundle-signer did:web:nceqe.example badge.png
+      microcred verify --no-ledger --anchoring optional --trust-list issuers.txt \\
+          --status-list https://issuer.example/status/1=list.json badge.json
     """
     documents = {doc["id"]: doc for doc in (_load_json(p) for p in did_documents)}
     now = at.replace(tzinfo=UTC) if at else datetime.now(UTC)
@@ -148,9 +152,7 @@ def verify(
             )
         if not bundle_signers and not trust_bundle_issuer:
             raise click.UsageError("say who may sign the bundle: --bundle-signer DID")
-        reports = _verify_with_bundle(
-            files, documents, bundle_file, bundle_signers, at, now, trust
-        )
+        reports = _verify_with_bundle(files, documents, bundle_file, bundle_signers, at, now, trust)
     else:
         with ExitStack() as stack:
             ledger = (

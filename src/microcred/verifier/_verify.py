@@ -12,7 +12,6 @@ from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.qr_steps import verify_qr
 from microcred.verifier.report import StepResult, StepStatus, VerificationReport
 from microcred.verifier.status_step import check_credential_status
-from microcred.verifier.trust_step import check_trusted
 from microcred.verifier.steps import (
     Step,
     check_annex_i,
@@ -22,6 +21,7 @@ from microcred.verifier.steps import (
     check_proof,
     check_validity_period,
 )
+from microcred.verifier.trust_step import check_trusted
 
 DEFAULT_STEPS: tuple[Step, ...] = (
     check_contexts,

@@ -223,9 +223,7 @@ def _without_anchor(
         return StepResult(
             step, ERROR, f"{missing}; its issuer is in the registry: anchoring required by policy"
         )
-    return StepResult(
-        step, SKIPPED, "issuer not in the registry; anchoring not required by policy"
-    )
+    return StepResult(step, SKIPPED, "issuer not in the registry; anchoring not required by policy")
 
 
 def _check_transaction(step: str, block: AnchorBlock, ledger: Ledger) -> None:

@@ -52,9 +52,7 @@ def check_trusted(credential: ParsedCredential, policy: VerificationPolicy) -> S
             f"registry was not consulted: {exc}",
         )
     if known:
-        return StepResult(
-            "trusted", PASS, f"{issuer} is in the ledger's trusted-issuers registry"
-        )
+        return StepResult("trusted", PASS, f"{issuer} is in the ledger's trusted-issuers registry")
     return StepResult(
         "trusted",
         ERROR,
