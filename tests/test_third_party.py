@@ -24,7 +24,9 @@ from microcred.keys import DidResolver, KeyType, SigningKey, did_key, did_key_ve
 from microcred.proofs import add_proof, verify_proofs
 from microcred.verifier import (
     AnchorRequirement,
+    StatusDirectory,
     StatusListFiles,
+    StatusSources,
     StepStatus,
     Verdict,
     VerificationPolicy,
@@ -501,3 +503,30 @@ def test_verify_path_reads_every_third_party_example_without_raising() -> None:
     for path in files:
         for report in verify_path(path, THIRD_PARTY):
             assert [step.name for step in report.steps][-2:] == ["trusted", "status"], path
+
+
+def test_a_status_directory_finds_lists_by_name_only_if_their_id_is_the_url(
+    tmp_path: Path,
+) -> None:
+    """A directory lookup binds only the last URL segment; the list's own id must bind the
+    rest. 1EdTech's list (id https://example.com/…/3) is therefore given by URL instead."""
+    (tmp_path / "testlist.json").write_bytes(
+        (VECTORS / "ob3-examples/bsl-testlist.json").read_bytes()
+    )
+    controller = BSL_METHOD.split("#")[0]
+    policy = _policy(
+        controller,
+        documents=(_issuer_document(BSL_METHOD),),
+        status_lists=StatusDirectory(tmp_path),
+    )
+    report = _verify("ob3-examples/bsl-credential-status-revoked.json", policy)
+    assert _step(report, "status") == (
+        ERROR,
+        f"status list {ONEEDTECH_LIST_URL} is not available locally (a status directory holds "
+        "lists whose id is their URL; give another issuer's list with --status-list URL=FILE)",
+    )
+    by_url = dataclasses.replace(
+        policy, status_lists=StatusSources([_1edtech_lists(), StatusDirectory(tmp_path)])
+    )
+    report = _verify("ob3-examples/bsl-credential-status-revoked.json", by_url)
+    assert report.step("status").reason.startswith("revoked: bit 23")
