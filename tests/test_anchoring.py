@@ -311,3 +311,39 @@ def test_anchor_proof_details_are_checked_against_the_ledger(
     altered = copy.deepcopy(document)
     altered["proof"][-1]["proofPurpose"] = "authentication"
     assert _step(altered, policy, "anchored").status is StepStatus.FAIL
+
+
+def test_anchoring_is_required_only_for_issuers_the_registry_knows(
+    ledger: Ledger, issuer: Issuer, clock: Clock
+) -> None:
+    """docs/verification-policy.md: the default policy, on a real ledger."""
+    _accredit(ledger, issuer)
+    anchored, _ = anchor_documents(_documents(issuer, 1), ledger, ISSUER_ACCOUNT)
+    stripped = copy.deepcopy(anchored[0])
+    stripped["proof"] = [p for p in stripped["proof"] if p not in anchor_proofs(stripped)]
+    policy = _policy(ledger, clock)
+    registered = verify_credential(stripped, policy)
+    assert registered.step("anchored").status is StepStatus.ERROR
+    assert registered.step("anchored").reason == (
+        "the credential carries no ledger anchor; its issuer is in the registry: "
+        "anchoring required by policy"
+    )
+    assert registered.step("trusted").status is StepStatus.PASS
+    assert registered.verdict is Verdict.NOT_VERIFIED
+    stranger = _documents(_issuer(), 1)[0]  # never accredited, never anchored
+    report = verify_credential(stranger, policy)
+    for step in ("anchored", "accredited"):
+        assert (report.step(step).status, report.step(step).reason) == (
+            StepStatus.SKIPPED,
+            "issuer not in the registry; anchoring not required by policy",
+        )
+    assert report.step("trusted").status is StepStatus.ERROR
+    assert "neither in the ledger's registry nor on the trust list" in report.step("trusted").reason
+    assert report.verdict is Verdict.NOT_VERIFIED
+    trusting = replace(policy, trusted_issuers=frozenset({_issuer_did(stranger)}))
+    assert verify_credential(stranger, trusting).verdict is Verdict.VALID
+
+
+def _issuer_did(document: dict[str, Any]) -> str:
+    issuer = document["issuer"]
+    return str(issuer["id"] if isinstance(issuer, dict) else issuer)

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
 
+from _controller_documents import controller_document
 from microcred._cli_bake import bake as bake_command
 from microcred._cli_context import AppContext
 from microcred.cli import main
@@ -111,10 +112,20 @@ def _jwt_outcome(token: str) -> str:
 # --- the 1EdTech baked samples --------------------------------------------------------------
 
 
+_BAKED_SAMPLE_METHOD = (
+    "https://example.com/issuers/876543#z6MkrvfzkMnvCroEUP2DVc9SHPE48CRsvHiVSusHioxTYu1x"
+)
+
+
 @pytest.mark.parametrize("name", ["simple-json.png", "simple-json.svg"])
-def test_1edtech_baked_json_sample_verifies(name: str) -> None:
+def test_1edtech_baked_json_sample_verifies_through_its_controller_document(name: str) -> None:
     [credential] = extract_baked((VECTORS / name).read_bytes())
-    assert _proof_outcomes(credential) == {"eddsa-rdfc-2022": "valid"}
+    # The key sits in the method's URL fragment: never used as is (anyone can write one).
+    assert _proof_outcomes(credential) == {"eddsa-rdfc-2022": "unverifiable"}
+    document = controller_document(_BAKED_SAMPLE_METHOD, _BAKED_SAMPLE_METHOD.split("#")[1])
+    resolver = DidResolver({document["id"]: document})
+    [result] = verify_proofs(json.loads(credential), resolver)
+    assert result.outcome == "valid", result.reason
     assert json.loads(credential)["id"] == "http://example.com/credentials/3527"
 
 
@@ -124,10 +135,12 @@ def test_1edtech_baked_png_and_svg_carry_the_same_credential() -> None:
     assert json.loads(png) == json.loads(svg)
 
 
-def test_1edtech_baked_jwt_sample_verifies() -> None:
+def test_1edtech_baked_jwt_sample_is_extracted_and_its_signature_checked() -> None:
     [token] = extract_baked((VECTORS / "simple-jwt.png").read_bytes())
     credential, result = verify_vc_jwt(token, DidResolver())
-    assert result.outcome == "valid", result.reason
+    # Signed with a key from its own jwk header: integrity holds, the issuer is not bound.
+    assert result.outcome == "unverifiable", result.reason
+    assert "signature verified (RS256)" in result.reason
     assert credential is not None and "OpenBadgeCredential" in credential["type"]
 
 

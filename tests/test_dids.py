@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from microcred.errors import DidResolutionError
+from microcred.errors import DidResolutionError, MethodNotAuthorised
 from microcred.keys import (
     DidResolver,
     KeyType,
@@ -169,11 +169,53 @@ def test_did_web_is_offline_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
         DidResolver().resolve_verification_method("did:web:example.edu#key-1")
 
 
-def test_key_in_url_methods() -> None:
+def test_a_key_in_a_url_fragment_is_never_used() -> None:
     resolver = DidResolver()
-    method = resolver.resolve_verification_method(f"https://example.com/issuers/876543#{ED_MB}")
-    assert method.controller == "https://example.com/issuers/876543"
-    assert method.public_key.multibase() == ED_MB
-    for bad in ("https://example.com/issuers/1#key-1", f"http://example.com/i#{ED_MB}", "urn:x"):
-        with pytest.raises(DidResolutionError, match=r"cannot resolve|unsupported"):
+    with pytest.raises(DidResolutionError, match="never taken from a URL fragment"):
+        resolver.resolve_verification_method(f"https://example.com/issuers/876543#{ED_MB}")
+    for bad in (f"http://example.com/i#{ED_MB}", "urn:x", "https://example.com/issuers/1"):
+        with pytest.raises(DidResolutionError, match=r"unsupported|needs a #fragment"):
             resolver.resolve_verification_method(bad)
+
+
+def test_https_method_resolves_only_through_its_controller_document() -> None:
+    controller = "https://example.com/issuers/876543"
+    other = SigningKey.generate(KeyType.ED25519).public_key.multibase()
+    document = {
+        "id": controller,
+        "verificationMethod": [
+            {
+                "id": "#key-1",
+                "type": "Multikey",
+                "controller": controller,
+                "publicKeyMultibase": ED_MB,
+            },
+            {
+                "id": f"{controller}#{other}",
+                "type": "Multikey",
+                "controller": controller,
+                "publicKeyMultibase": ED_MB,
+            },
+            {
+                "id": "#auth",
+                "type": "Multikey",
+                "controller": controller,
+                "publicKeyMultibase": ED_MB,
+            },
+        ],
+        "assertionMethod": ["#key-1", f"{controller}#{other}"],
+    }
+    resolver = DidResolver({controller: document})
+    method = resolver.resolve_verification_method(f"{controller}#key-1")
+    assert (method.controller, method.public_key.multibase()) == (controller, ED_MB)
+    # The key comes from the document, whatever the fragment says.
+    assert (
+        resolver.resolve_verification_method(f"{controller}#{other}").public_key.multibase()
+        == ED_MB
+    )
+    for unlisted in (f"{controller}#auth", f"{controller}#{ED_MB}"):
+        with pytest.raises(MethodNotAuthorised):
+            resolver.resolve_verification_method(unlisted)
+    impostor = {**document, "id": "https://attacker.example/me"}
+    with pytest.raises(DidResolutionError, match="has id"):
+        DidResolver({controller: impostor}).resolve_verification_method(f"{controller}#key-1")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import microcred.proofs
+from _controller_documents import controller_document
 from microcred.contexts import CREDENTIALS_V1, DATA_INTEGRITY_V2
 from microcred.errors import ContextError, ProofError
 from microcred.keys import DidResolver, KeyType, SigningKey, did_key, did_key_verification_method
@@ -147,6 +148,13 @@ def test_vc_v1_needs_data_integrity_context(ed_key: SigningKey) -> None:
     assert verify_proofs(_sign(document, ed_key), DidResolver())[0].outcome == "valid"
 
 
+def _simple_v1_resolver(document: dict[str, Any]) -> DidResolver:
+    """simple_v1.json's https:// method, as its issuer's controller document would list it."""
+    method = document["proof"][0]["verificationMethod"]
+    controller = controller_document(method, method.split("#")[1])
+    return DidResolver({controller["id"]: controller})
+
+
 def test_undefined_terms_are_refused_not_dropped(ed_key: SigningKey) -> None:
     document = json.loads((VECTORS / "ob3-examples" / "simple_v1.json").read_bytes())
     document["favouriteColour"] = "green"
@@ -154,13 +162,13 @@ def test_undefined_terms_are_refused_not_dropped(ed_key: SigningKey) -> None:
     with pytest.raises(ProofError, match="favouriteColour") as info:
         canonicalize(document)
     assert "UnknownType" in str(info.value)
-    assert verify_proofs(document, DidResolver())[0].outcome == "invalid"
+    assert verify_proofs(document, _simple_v1_resolver(document))[0].outcome == "invalid"
 
 
 def test_undefined_term_added_after_signing_is_invalid(ed_key: SigningKey) -> None:
     document = json.loads((VECTORS / "ob3-examples" / "simple_v1.json").read_bytes())
     document["credentialSubject"]["extra"] = "unsigned"
-    [result] = verify_proofs(document, DidResolver())
+    [result] = verify_proofs(document, _simple_v1_resolver(document))
     assert result.outcome == "invalid" and "extra" in result.reason
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from _controller_documents import controller_document
 from microcred.keys import DidResolver, SigningKey
 from microcred.proofs import add_proof, canonicalize, verify_proofs
 from microcred.proofs._canonicalize import canonicalize_with
@@ -181,8 +182,9 @@ def test_ob3_spec_private_key_hex_is_the_same_key() -> None:
 
 @pytest.mark.parametrize("vector", DI_VECTORS, ids=_ids)
 def test_signed_vector_verifies(vector: DiVector) -> None:
+    document = _json(vector.signed)
     [result] = verify_proofs(
-        _json(vector.signed), DidResolver(), expected_controller=vector.controller
+        document, _resolver_for(document), expected_controller=vector.controller
     )
     assert result.outcome == "valid", result.reason
 
@@ -233,11 +235,20 @@ EXAMPLES = [
 _example_ids = [Path(e.path).stem for e in EXAMPLES]
 
 
+def _resolver_for(document: dict[str, Any]) -> DidResolver:
+    """did:key needs nothing; an https:// method needs its issuer's controller document."""
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    methods = [p["verificationMethod"] for p in proofs if p["verificationMethod"][:6] == "https:"]
+    documents = [controller_document(vm, vm.split("#")[1]) for vm in methods]
+    return DidResolver({doc["id"]: doc for doc in documents})
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=_example_ids)
 def test_example_verifies(example: Example) -> None:
+    document = _json(VECTORS / example.path)
     results = verify_proofs(
-        _json(VECTORS / example.path),
-        DidResolver(),
+        document,
+        _resolver_for(document),
         expected_controller=example.expected_controller,
     )
     assert len(results) == example.proofs
@@ -253,7 +264,7 @@ def test_example_with_one_changed_character_is_invalid(example: Example) -> None
     document = _json(VECTORS / example.path)
     document["id"] = _one_character_changed(document["id"])
     results = verify_proofs(
-        document, DidResolver(), expected_controller=example.expected_controller
+        document, _resolver_for(document), expected_controller=example.expected_controller
     )
     assert [r.outcome for r in results] == ["invalid"] * example.proofs
     assert all("signature does not verify" in r.reason for r in results)
@@ -267,9 +278,26 @@ def test_example_with_changed_proof_value_is_invalid(example: Example) -> None:
         "abc" if not proofs[-1]["proofValue"].endswith("abc") else "abd"
     )
     results = verify_proofs(
-        document, DidResolver(), expected_controller=example.expected_controller
+        document, _resolver_for(document), expected_controller=example.expected_controller
     )
     assert results[-1].outcome == "invalid"
+
+
+_KEY_IN_URL_EXAMPLES = [
+    e for e in EXAMPLES if "https://" in json.dumps(_json(VECTORS / e.path)["proof"])
+]
+
+
+@pytest.mark.parametrize(
+    "example", _KEY_IN_URL_EXAMPLES, ids=[Path(e.path).stem for e in _KEY_IN_URL_EXAMPLES]
+)
+def test_key_in_url_example_without_controller_document_is_not_checked(example: Example) -> None:
+    [result] = verify_proofs(_json(VECTORS / example.path), DidResolver())
+    assert result.outcome == "unverifiable"
+    assert (
+        result.reason.endswith("(a key is never taken from a URL fragment)")
+        and "no controller document for https://" in result.reason
+    )
 
 
 def test_did_key_example_without_expected_controller_reports_issuer_mismatch() -> None:

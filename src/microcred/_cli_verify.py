@@ -17,12 +17,18 @@ from microcred._cli_ledger import open_home_ledger
 from microcred._cli_status import STATUS_DIR
 from microcred.bundle import load_bundle_file
 from microcred.chain import Ledger, LedgerError
+from microcred.errors import InputError
 from microcred.keys import DidResolver
 from microcred.verifier import (
     DEFAULT_STEPS,
+    AnchorRequirement,
     StatusDirectory,
+    StatusListFiles,
+    StatusListSource,
+    StatusSources,
     VerificationPolicy,
     VerificationReport,
+    read_trust_list,
     verify_path,
 )
 
@@ -37,7 +43,8 @@ from microcred.verifier import (
     "did_documents",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A local copy of a did:web DID document to trust (repeatable).",
+    help="A local copy of a did:web DID document, or of an https:// issuer's controller "
+    "document, to trust (repeatable).",
 )
 @click.option(
     "--allow-network",
@@ -74,6 +81,27 @@ from microcred.verifier import (
     help="Accept the bundle whoever signed it (you checked it another way).",
 )
 @click.option(
+    "--trust-list",
+    "trust_lists",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of trusted issuer DIDs, one a line (repeatable); see docs/verification-policy.md.",
+)
+@click.option(
+    "--anchoring",
+    type=click.Choice([str(a) for a in AnchorRequirement]),
+    default=str(AnchorRequirement.REGISTERED),
+    show_default=True,
+    help="Which credentials must be anchored: all, those of registry issuers, or none.",
+)
+@click.option(
+    "--status-list",
+    "status_list_files",
+    multiple=True,
+    metavar="URL=FILE",
+    help="Another issuer's status list, saved from URL (repeatable).",
+)
+@click.option(
     "--at",
     "at",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
@@ -92,15 +120,19 @@ def verify(
     bundle_file: Path | None,
     bundle_signers: Sequence[str],
     trust_bundle_issuer: bool,
+    trust_lists: Sequence[Path],
+    anchoring: str,
+    status_list_files: Sequence[str],
     at: datetime | None,
 ) -> None:
     """Verify credential files (JSON-LD with an embedded proof, or a VC-JWT).
 
     Each file gets a report of named steps (contexts, format, annex-i, proof, issuer,
-    validity, anchored, accredited, status), each PASS, FAIL, ERROR or SKIPPED. The exit code is 0
-    only if every file is valid. Anchors are checked on this home's ledger (the embedded one
-    by default) or the one given with --ledger; with --bundle, everything comes from a signed
-    trust bundle and nothing else is consulted.
+    validity, anchored, accredited, trusted, status), each PASS, FAIL, ERROR or SKIPPED. The
+    exit code is 0 only if every file is valid. Anchors are checked on this home's ledger (the
+    embedded one by default) or the one given with --ledger; with --bundle, everything comes
+    from a signed trust bundle and nothing else is consulted. An issuer is trusted if the
+    ledger's registry knows it or --trust-list names it (docs/verification-policy.md).
 
     Under the verdict, the report shows what the signed credential says (learner, title,
     awarding body, date, grade, credits, level): compare it with the certificate you were
@@ -111,15 +143,20 @@ def verify(
       microcred verify out/elm/S2025-0001.jsonld out/ob3/S2025-0001.json
       microcred verify --json out/ob3/*.json
       microcred verify --bundle trust.json --bundle-signer did:web:nceqe.example badge.png
+      microcred verify --no-ledger --anchoring optional --trust-list issuers.txt \\
+          --status-list https://issuer.example/status/1=list.json badge.json
     """
     documents = {doc["id"]: doc for doc in (_load_json(p) for p in did_documents)}
     now = at.replace(tzinfo=UTC) if at else datetime.now(UTC)
+    trust = _trust_settings(trust_lists, anchoring)
     if bundle_file is not None:
-        if ledger_location or status_dir or allow_network:
-            raise click.UsageError("--bundle replaces --ledger, --status-dir and --allow-network")
+        if ledger_location or status_dir or allow_network or status_list_files:
+            raise click.UsageError(
+                "--bundle replaces --ledger, --status-dir, --status-list and --allow-network"
+            )
         if not bundle_signers and not trust_bundle_issuer:
             raise click.UsageError("say who may sign the bundle: --bundle-signer DID")
-        reports = _verify_with_bundle(files, documents, bundle_file, bundle_signers, at, now)
+        reports = _verify_with_bundle(files, documents, bundle_file, bundle_signers, at, now, trust)
     else:
         with ExitStack() as stack:
             ledger = (
@@ -129,8 +166,9 @@ def verify(
                 now=now,
                 resolver=DidResolver(documents, allow_network=allow_network),
                 ledger=ledger,
-                status_lists=_status_source(app, status_dir),
+                status_lists=_status_source(app, status_dir, status_list_files),
                 status_as_of=now if at else None,
+                **trust,
             )
             reports = [report for path in files for report in verify_path(path, policy)]
     for report in reports:
@@ -146,6 +184,7 @@ def _verify_with_bundle(
     signers: Sequence[str],
     at: datetime | None,
     now: datetime,
+    policy_trust: dict[str, Any],
 ) -> list[VerificationReport]:
     trust = load_bundle_file(
         bundle_file,
@@ -160,14 +199,42 @@ def _verify_with_bundle(
         ledger=trust.ledger,
         status_lists=trust.status_lists,
         status_as_of=now if at else None,
+        **policy_trust,
     )
     steps = (*DEFAULT_STEPS, trust.check_freshness)
     return [report for path in files for report in verify_path(path, policy, steps=steps)]
 
 
-def _status_source(app: AppContext, status_dir: Path | None) -> StatusDirectory | None:
+def _trust_settings(trust_lists: Sequence[Path], anchoring: str) -> dict[str, Any]:
+    issuers: set[str] = set()
+    for path in trust_lists:
+        try:
+            issuers |= read_trust_list(path)
+        except InputError as exc:
+            fail(str(exc))
+    return {"trusted_issuers": frozenset(issuers), "anchoring": AnchorRequirement(anchoring)}
+
+
+def _status_source(
+    app: AppContext, status_dir: Path | None, list_files: Sequence[str]
+) -> StatusListSource | None:
     directory = status_dir or app.home / STATUS_DIR
-    return StatusDirectory(directory) if directory.is_dir() else None
+    sources: list[StatusListSource] = []
+    if list_files:
+        sources.append(StatusListFiles(dict(_url_and_file(item) for item in list_files)))
+    if directory.is_dir():
+        sources.append(StatusDirectory(directory))
+    return StatusSources(sources) if sources else None
+
+
+def _url_and_file(item: str) -> tuple[str, Path]:
+    url, sep, file = item.partition("=")
+    if not sep or not url.startswith(("https://", "http://")) or not file:
+        raise click.BadParameter(f"{item!r} is not URL=FILE", param_hint="--status-list")
+    path = Path(file)
+    if not path.is_file():
+        raise click.BadParameter(f"{file}: no such file", param_hint="--status-list")
+    return url, path
 
 
 @contextmanager

@@ -6,6 +6,7 @@
     ├── ContextError           a JSON-LD context is not bundled / not allowed
     ├── KeyStoreError          a key file is missing, unreadable or the passphrase is wrong
     ├── DidResolutionError     a DID or verification method cannot be resolved
+    │   └── MethodNotAuthorised  the controller's document does not authorise it (invalid)
     ├── ProofError             a proof cannot be created or is malformed
     ├── FormatError            a document is not a valid ELM / OB3 credential (shapes, schema)
     ├── InputError             a verifier input is unreadable, too large or not a credential
@@ -30,6 +31,7 @@ __all__ = [
     "FormatError",
     "InputError",
     "KeyStoreError",
+    "MethodNotAuthorised",
     "MicrocredError",
     "ProofError",
     "RecordError",
@@ -83,6 +85,13 @@ class KeyStoreError(MicrocredError):
 
 class DidResolutionError(MicrocredError):
     """A DID or DID URL cannot be resolved to a verification method."""
+
+
+class MethodNotAuthorised(DidResolutionError):
+    """The controller's document is known, and it does not authorise this method for assertions.
+
+    Unlike its parent ("could not check"), this proves a proof made with the method invalid.
+    """
 
 
 class ProofError(MicrocredError):

@@ -1,4 +1,9 @@
-"""Resolve a verification method id to a key: did:key, did:web and 1EdTech key-in-URL."""
+"""Resolve a verification method id to a key: did:key, did:jwk, did:web and controller documents.
+
+A key is trusted only through its controller's document: the DID document (generated for
+did:key and did:jwk, published for did:web) or, for an ``https://`` method, a controller
+document the caller supplied. A key is never read from a URL fragment.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from microcred.errors import DidResolutionError
+from microcred.errors import DidResolutionError, MethodNotAuthorised
 from microcred.keys._did import VerificationMethod, did_web_segments, did_web_url
+from microcred.keys._did_jwk import resolve_did_jwk
 from microcred.keys._https_fetch import fetch_json_document
 from microcred.keys._keypair import PublicKey
 
@@ -19,11 +25,16 @@ _KEY_TYPES = ("Multikey", "Ed25519VerificationKey2020", "JsonWebKey", "JsonWebKe
 class DidResolver:
     """Resolves verification methods offline unless the caller allows the network.
 
-    did:key is decoded locally. did:web documents come from ``did_web_documents`` (DID →
-    document), then ``did_web_dir`` (``did_web_example.edu.json`` style names, or the
-    ``<host>/<path>/did.json`` tree as published), then HTTPS only when ``allow_network``.
-    An ``https://…#z6Mk…`` id is accepted as a key-in-URL method (the fragment is the key,
-    the URL before it the controller), as 1EdTech's samples and validator do.
+    did:key and did:jwk are decoded locally. did:web documents come from
+    ``did_web_documents`` (DID → document), then ``did_web_dir`` (``did_web_example.edu.json``
+    style names, or the ``<host>/<path>/did.json`` tree as published), then HTTPS only when
+    ``allow_network``. An ``https://…#key`` method resolves only through a controller
+    document given in ``did_web_documents`` under its URL (never fetched): 1EdTech's
+    samples put a public key in the fragment, and anyone can make such a URL with their
+    own key, so the fragment is never used as the key.
+
+    A method its controller's document does not list under ``assertionMethod`` raises
+    MethodNotAuthorised (the proof is invalid); any other failure DidResolutionError.
     """
 
     def __init__(
@@ -47,23 +58,31 @@ class DidResolver:
             )
         if vm_id.startswith("did:key:"):
             return _resolve_did_key(vm_id)
+        if vm_id.startswith("did:jwk:"):
+            return resolve_did_jwk(vm_id)
         if vm_id.startswith("did:web:"):
             return self._resolve_did_web(vm_id)
-        if vm_id.startswith(("https://", "http://")):
-            return _resolve_key_in_url(vm_id)
+        if vm_id.startswith("https://"):
+            return self._resolve_controller_url(vm_id)
         raise DidResolutionError(f"unsupported verification method (DID method or scheme): {vm_id}")
 
     def _resolve_did_web(self, vm_id: str) -> VerificationMethod:
         did, _, fragment = vm_id.partition("#")
         if not fragment:
             raise DidResolutionError(f"did:web verification method needs a #fragment: {vm_id}")
-        document = self._did_web_document(did)
-        if document.get("id") != did:
-            raise DidResolutionError(f"DID document for {did} has id {document.get('id')!r}")
-        entry = _find_method(document, did, vm_id)
-        if not _is_assertion_method(document, did, vm_id):
-            raise DidResolutionError(f"{vm_id} is not listed under assertionMethod of {did}")
-        return _method_from_entry(entry, did, vm_id)
+        return _authorised_method(self._did_web_document(did), did, vm_id)
+
+    def _resolve_controller_url(self, vm_id: str) -> VerificationMethod:
+        controller, _, fragment = vm_id.partition("#")
+        if not fragment:
+            raise DidResolutionError(f"verification method needs a #fragment: {vm_id}")
+        document = self._documents.get(controller)
+        if document is None:
+            raise DidResolutionError(
+                f"{vm_id} is not a DID URL and no controller document for {controller} was "
+                "given (a key is never taken from a URL fragment)"
+            )
+        return _authorised_method(document, controller, vm_id)
 
     def _did_web_document(self, did: str) -> Mapping[str, Any]:
         if did in self._documents:
@@ -96,7 +115,7 @@ def _resolve_did_key(vm_id: str) -> VerificationMethod:
     did, _, fragment = vm_id.partition("#")
     multibase = did.removeprefix("did:key:")
     if fragment and fragment != multibase:
-        raise DidResolutionError(f"did:key fragment does not match the key: {vm_id}")
+        raise MethodNotAuthorised(f"did:key fragment does not match the key: {vm_id}")
     try:
         key = PublicKey.from_multibase(multibase)
     except ValueError as exc:
@@ -104,18 +123,16 @@ def _resolve_did_key(vm_id: str) -> VerificationMethod:
     return VerificationMethod(id=f"{did}#{multibase}", controller=did, public_key=key)
 
 
-def _resolve_key_in_url(vm_id: str) -> VerificationMethod:
-    controller, _, fragment = vm_id.partition("#")
-    if not vm_id.startswith("https://") or not fragment.startswith("z"):
-        raise DidResolutionError(
-            f"cannot resolve {vm_id}: only https URLs whose fragment is a multibase key "
-            "are accepted (no dereferencing)"
-        )
-    try:
-        key = PublicKey.from_multibase(fragment)
-    except ValueError as exc:
-        raise DidResolutionError(f"fragment of {vm_id} is not a public key: {exc}") from exc
-    return VerificationMethod(id=vm_id, controller=controller, public_key=key)
+def _authorised_method(
+    document: Mapping[str, Any], controller: str, vm_id: str
+) -> VerificationMethod:
+    """The key of ``vm_id`` as ``controller``'s document lists it under assertionMethod."""
+    if document.get("id") != controller:
+        raise DidResolutionError(f"the document for {controller} has id {document.get('id')!r}")
+    entry = _find_method(document, controller, vm_id)
+    if not _is_assertion_method(document, controller, vm_id):
+        raise MethodNotAuthorised(f"{vm_id} is not listed under assertionMethod of {controller}")
+    return _method_from_entry(entry, controller, vm_id)
 
 
 def _absolute(did: str, ref: str) -> str:
@@ -127,7 +144,7 @@ def _find_method(document: Mapping[str, Any], did: str, vm_id: str) -> Mapping[s
     for entry in [*document.get("verificationMethod", []), *embedded]:
         if isinstance(entry, Mapping) and _absolute(did, str(entry.get("id", ""))) == vm_id:
             return entry
-    raise DidResolutionError(f"verification method {vm_id} not found in the DID document of {did}")
+    raise MethodNotAuthorised(f"verification method {vm_id} is not in the document of {did}")
 
 
 def _is_assertion_method(document: Mapping[str, Any], did: str, vm_id: str) -> bool:
@@ -145,7 +162,7 @@ def _method_from_entry(entry: Mapping[str, Any], did: str, vm_id: str) -> Verifi
         )
     controller = entry.get("controller")
     if controller != did:
-        raise DidResolutionError(f"{vm_id}: controller {controller!r} is not {did}")
+        raise MethodNotAuthorised(f"{vm_id}: controller {controller!r} is not {did}")
     try:
         if "publicKeyMultibase" in entry:
             key = PublicKey.from_multibase(str(entry["publicKeyMultibase"]))

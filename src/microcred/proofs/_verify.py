@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from microcred.errors import ContextError, DidResolutionError, ProofError
+from microcred.errors import ContextError, DidResolutionError, MethodNotAuthorised, ProofError
 from microcred.keys import DidResolver
 from microcred.proofs._canonicalize import DocumentLoader
 from microcred.proofs._datetime import parse_date_time_stamp
@@ -28,6 +28,7 @@ from microcred.proofs._suites import (
 )
 
 Outcome = Literal["valid", "invalid", "unverifiable"]
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 DEFAULT_ALLOWED_CRYPTOSUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", ED25519_SIGNATURE_2020)
 
 
@@ -114,6 +115,7 @@ def _check(
     controller: str | None,
 ) -> str:
     suite = _allowed_suite(proof, allowed)
+    _check_suite_context(suite, context)
     _check_proof_fields(proof)
     signature = _signature(proof)
     method = _resolve(resolver, proof["verificationMethod"])
@@ -147,6 +149,15 @@ def _allowed_suite(proof: Mapping[str, Any], allowed: tuple[str, ...]) -> Crypto
     return suite
 
 
+def _check_suite_context(suite: Cryptosuite, context: Any) -> None:
+    # The legacy suite's terms come from its own context; without it the proof type is undefined.
+    if suite.name != ED25519_SIGNATURE_2020:
+        return
+    urls = context if isinstance(context, list) else [context]
+    if ED25519_2020_CONTEXT not in urls:
+        raise _Rejected("invalid", f"{suite.name} needs {ED25519_2020_CONTEXT} in the @context")
+
+
 def _check_proof_fields(proof: Mapping[str, Any]) -> None:
     if proof.get("proofPurpose") != "assertionMethod":
         raise _Rejected(
@@ -174,6 +185,8 @@ def _signature(proof: Mapping[str, Any]) -> bytes:
 def _resolve(resolver: DidResolver, vm_id: str) -> Any:
     try:
         return resolver.resolve_verification_method(vm_id)
+    except MethodNotAuthorised as exc:
+        raise _Rejected("invalid", f"verification method not authorised: {exc}") from exc
     except DidResolutionError as exc:
         raise _Rejected("unverifiable", f"cannot resolve verification method: {exc}") from exc
 

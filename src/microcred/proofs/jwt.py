@@ -1,8 +1,9 @@
 """VC-JWT for OB 3.0: the credential as the JWS payload plus the iss/jti/nbf/sub/exp claims.
 
 Signing and verification go through jwcrypto. The verifier resolves ``kid`` with the
-DidResolver (and then requires the key's controller to be the issuer), or else uses an
-embedded public ``jwk`` header, which proves integrity but not who the issuer is.
+DidResolver (and then requires the key's controller to be the issuer). An embedded public
+``jwk`` header is checked too, but anyone can embed their own key, so a token signed only
+by it is never "valid": it proves integrity, not who the issuer is ("unverifiable").
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
-from microcred.errors import DidResolutionError, ProofError
+from microcred.errors import DidResolutionError, MethodNotAuthorised, ProofError
 from microcred.keys import DidResolver, KeyType, SigningKey
 from microcred.proofs._canonicalize import expand_checked
 from microcred.proofs._datetime import parse_date_time_stamp
@@ -127,8 +128,15 @@ def _verify_decoded(
         _check_claims(payload, credential, controller)
     except _JwtRejected as rejected:
         return ProofResult(source, suite, rejected.outcome, rejected.reason)
-    binding = "" if controller else "; key from the jwk header, so the issuer is not bound to it"
-    return ProofResult(source, suite, "valid", f"JWS signature verified ({alg}){binding}")
+    if controller is None:
+        return ProofResult(
+            source,
+            suite,
+            "unverifiable",
+            f"JWS signature verified ({alg}) with the key in the jwk header only: nothing "
+            "binds that key to the issuer",
+        )
+    return ProofResult(source, suite, "valid", f"JWS signature verified ({alg})")
 
 
 class _JwtRejected(Exception):
@@ -158,6 +166,8 @@ def _verification_key(
     if isinstance(kid, str) and kid:
         try:
             method = resolver.resolve_verification_method(kid)
+        except MethodNotAuthorised as exc:
+            raise _JwtRejected("invalid", f"kid not authorised: {exc}") from exc
         except DidResolutionError as exc:
             if "jwk" not in header:
                 raise _JwtRejected("unverifiable", f"cannot resolve kid: {exc}") from exc

@@ -70,13 +70,15 @@ def check_status(
     credential_issuer: str | None = None,
     trusted_list_issuers: Collection[str] = (),
     loader: Callable[..., Any] | None = None,
+    min_entries: int = MIN_LIST_SIZE,
 ) -> StatusCheck:
     """Check ``entry`` (one ``credentialStatus`` object) against its fetched list credential.
 
     The list's proofs are verified with ``resolver`` (its key controller must be the list's
     issuer). When ``credential_issuer`` is given, the list's issuer must equal it or be in
     ``trusted_list_issuers``. Fetching the list is the caller's job (from a configured
-    location only); neither argument is modified.
+    location only); neither argument is modified. ``min_entries`` is BSL's 131,072 unless an
+    ecosystem sets a lower bound (BSL 3.2 allows one).
     """
     try:
         parsed = _parse_entry(entry)
@@ -85,7 +87,7 @@ def check_status(
         _check_validity_period(list_credential, now)
         _check_list_issuer(list_credential, credential_issuer, trusted_list_issuers)
         _check_purpose_match(parsed, subject)
-        return _bit_outcome(parsed, subject)
+        return _bit_outcome(parsed, subject, min_entries)
     except _Stop as stop:
         return stop.check
 
@@ -220,16 +222,16 @@ def _check_purpose_match(entry: _Entry, subject: Mapping[str, Any]) -> None:
         )
 
 
-def _bit_outcome(entry: _Entry, subject: Mapping[str, Any]) -> StatusCheck:
+def _bit_outcome(entry: _Entry, subject: Mapping[str, Any], min_entries: int) -> StatusCheck:
     try:
         data = decode_list(subject.get("encodedList"))  # type: ignore[arg-type]
     except ValueError as exc:
         raise _Stop("invalid", f"encodedList: {exc}", "MALFORMED_VALUE_ERROR") from exc
     size = len(data) * 8 // entry.size
-    if size < MIN_LIST_SIZE:
+    if size < min_entries:
         raise _Stop(
             "invalid",
-            f"the list has {size} entries, fewer than the minimum {MIN_LIST_SIZE}",
+            f"the list has {size} entries, fewer than the minimum {min_entries}",
             "STATUS_LIST_LENGTH_ERROR",
         )
     if entry.index >= size:

@@ -24,6 +24,7 @@ from microcred.verifier.steps import (
     check_signed_form,
     check_validity_period,
 )
+from microcred.verifier.trust_step import check_trusted
 
 PDF_SIGNATURE = b"%PDF-"
 
@@ -37,6 +38,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     check_validity_period,
     check_anchored,
     check_accredited,
+    check_trusted,
     check_credential_status,
 )
 

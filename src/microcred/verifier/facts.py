@@ -17,7 +17,7 @@ from typing import Any
 from microcred.errors import InputError
 from microcred.qr import QrClaims
 from microcred.render.facts import LangText, read_facts
-from microcred.verifier.inputs import ParsedCredential
+from microcred.verifier.inputs import ParsedCredential, checked_view
 from microcred.verifier.report import StepResult, StepStatus
 
 _MAX_SHOWN_CHARS = 300
@@ -108,8 +108,11 @@ def verified_facts(credential: ParsedCredential) -> VerifiedFacts | None:
     The one place the verifier reads facts from a credential document. The caller decides
     whether the document's signature verified (``signature_verified``).
     """
+    document = checked_view(credential)
+    if document is None:  # not its signed graph: nothing in it may be shown as signed
+        return None
     try:
-        facts = read_facts(credential.document)
+        facts = read_facts(document)
     except InputError:
         return None
     return VerifiedFacts(

@@ -16,6 +16,8 @@ from microcred.proofs import is_compact_jws, signed_form_problem
 
 ELM_TYPE = "EuropeanDigitalCredential"
 OB3_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
+STATUS_LIST_TYPES = frozenset({"BitstringStatusListCredential", "StatusList2021Credential"})
+STATUS_LIST_FORMAT = "status-list"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class ParsedCredential:
             return "elm"
         if OB3_TYPES.intersection(types):
             return "ob3-jwt" if self.token else "ob3"
+        if STATUS_LIST_TYPES.intersection(types) and not self.token:
+            return STATUS_LIST_FORMAT
         return "vc-jwt" if self.token else "unknown"
 
     @property

@@ -30,10 +30,11 @@ from microcred.chain.anchor_proof import (
 )
 from microcred.errors import MicrocredError
 from microcred.verifier.annex_i import eqf_level
-from microcred.verifier.inputs import ParsedCredential, checked_view
-from microcred.verifier.policy import VerificationPolicy
+from microcred.verifier.inputs import STATUS_LIST_FORMAT, ParsedCredential, checked_view
+from microcred.verifier.policy import AnchorRequirement, VerificationPolicy
 from microcred.verifier.report import StepResult, StepStatus
 from microcred.verifier.steps import issuer_id, unchecked
+from microcred.verifier.trust_step import RegistryUnknown, registry_knows
 
 PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
 CLOCK_SKEW_SECONDS = 600
@@ -100,11 +101,19 @@ def check_accredited(credential: ParsedCredential, policy: VerificationPolicy) -
     except _Verdict as verdict:
         return verdict.result
     level = eqf_level(document, credential.credential_format)
-    return accreditation_step(policy, anchored.record, issuer_id(document) or "", level)
+    issuer = issuer_id(document) or ""
+    # A status list awards nothing: its issuer needs an accreditation, not one for a level.
+    scoped = credential.credential_format != STATUS_LIST_FORMAT
+    return accreditation_step(policy, anchored.record, issuer, level, scoped=scoped)
 
 
 def accreditation_step(
-    policy: VerificationPolicy, record: AnchorRecord, issuer: str, level: int | None
+    policy: VerificationPolicy,
+    record: AnchorRecord,
+    issuer: str,
+    level: int | None,
+    *,
+    scoped: bool = True,
 ) -> StepResult:
     """Was ``record.issuer`` accredited for ``issuer`` (DID), in scope, when it anchored?"""
     assert policy.ledger is not None
@@ -133,7 +142,7 @@ def accreditation_step(
             f"{issuer} was not accredited when anchored at {_iso(record.timestamp)}: "
             + _why_not(entry, record.timestamp),
         )
-    if level is None or not entry.scope.covers(level, MICRO_CREDENTIAL):
+    if scoped and (level is None or not entry.scope.covers(level, MICRO_CREDENTIAL)):
         return StepResult(
             "accredited",
             FAIL,
@@ -165,10 +174,7 @@ def _why_not(entry: AccreditationEntry, moment: int) -> str:
 def _lookup(step: str, credential: ParsedCredential, policy: VerificationPolicy) -> _Anchored:
     proofs = anchor_proofs(credential.document)
     if not proofs:
-        # Not invalid in itself (a third party's badge), but never valid: an anchor proof
-        # can be stripped without touching the signature.
-        status = ERROR if policy.require_anchor else SKIPPED
-        raise _Verdict(StepResult(step, status, "the credential carries no ledger anchor"))
+        raise _Verdict(_without_anchor(step, credential, policy))
     if len(proofs) > 1:
         # Which one would count is a guess; a credential is anchored once (see signed-form).
         raise _Verdict(StepResult(step, FAIL, f"the credential carries {len(proofs)} anchors"))
@@ -200,6 +206,33 @@ def _lookup(step: str, credential: ParsedCredential, policy: VerificationPolicy)
         )
     _check_transaction(step, block, policy.ledger)
     return _Anchored(block, record)
+
+
+def _without_anchor(
+    step: str, credential: ParsedCredential, policy: VerificationPolicy
+) -> StepResult:
+    """No anchor: not invalid in itself (a third party's badge), but never valid when the
+    policy requires one, since an anchor proof can be stripped without touching the signature."""
+    missing = "the credential carries no ledger anchor"
+    if policy.anchoring is AnchorRequirement.OPTIONAL:
+        return StepResult(step, SKIPPED, f"{missing}; anchoring not required by policy")
+    if policy.anchoring is AnchorRequirement.REQUIRED:
+        return StepResult(step, ERROR, f"{missing}; anchoring required by policy")
+    issuer = issuer_id(credential.document) or ""
+    try:
+        known = registry_knows(policy, issuer)
+    except RegistryUnknown as exc:
+        return StepResult(
+            step,
+            ERROR,
+            f"{missing}; whether its issuer is in the registry (which makes anchoring "
+            f"required) is not known: {exc}",
+        )
+    if known:
+        return StepResult(
+            step, ERROR, f"{missing}; its issuer is in the registry: anchoring required by policy"
+        )
+    return StepResult(step, SKIPPED, "issuer not in the registry; anchoring not required by policy")
 
 
 def _check_transaction(step: str, block: AnchorBlock, ledger: Ledger) -> None:

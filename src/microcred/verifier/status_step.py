@@ -52,6 +52,36 @@ class StatusDirectory:
         return [doc for doc in documents if doc is not None and doc.get("id") == url]
 
 
+@dataclass(frozen=True)
+class StatusListFiles:
+    """Lists a verifier was handed as files, each under the URL it was fetched from.
+
+    This is how a third party's list is given: its ``id`` need not be its URL (BSL 2.2: the
+    list MAY repeat the statusListCredential URL as its id), so the URL binds it.
+    """
+
+    files: Mapping[str, Path]
+
+    def versions(self, url: str) -> Sequence[Mapping[str, Any]]:
+        path = self.files.get(url)
+        document = _read(path) if path is not None and path.is_file() else None
+        return [] if document is None else [document]
+
+
+@dataclass(frozen=True)
+class StatusSources:
+    """Several sources; the first that has versions of a list answers for it."""
+
+    sources: Sequence[StatusListSource]
+
+    def versions(self, url: str) -> Sequence[Mapping[str, Any]]:
+        for source in self.sources:
+            found = source.versions(url)
+            if found:
+                return found
+        return []
+
+
 def revision_number(path: Path) -> int:
     """n of a published ``<list id>/r<n>.json`` (-1 for any other name)."""
     number = path.stem.removeprefix("r")
@@ -90,7 +120,12 @@ def status_entry_step(entry: Any, issuer: str | None, policy: VerificationPolicy
         return StepResult("status", FAIL, "credentialStatus names no statusListCredential")
     versions = policy.status_lists.versions(url)
     if not versions:
-        return StepResult("status", ERROR, f"status list {url} is not available locally")
+        return StepResult(
+            "status",
+            ERROR,
+            f"status list {url} is not available locally (a status directory holds lists "
+            "whose id is their URL; give another issuer's list with --status-list URL=FILE)",
+        )
     if policy.status_as_of is None:
         chosen, moment, note = _latest(versions), policy.now, "current list"
     else:
@@ -106,13 +141,24 @@ def status_entry_step(entry: Any, issuer: str | None, policy: VerificationPolicy
         resolver=policy.resolver,
         now=moment,
         credential_issuer=issuer,
+        trusted_list_issuers=policy.trusted_issuers,
+        min_entries=policy.min_status_list_entries,
     )
+    note += _id_note(chosen, url)
     if check.outcome in ("invalid", "revoked"):  # revocation is final: no later list undoes it
         return _result(check, note)
     fresh = check_list_freshness(url, chosen, issuer, policy.ledger, cutoff=policy.status_as_of)
     if isinstance(fresh, StepResult):
         return fresh
     return _result(check, f"{note}, {fresh}")
+
+
+def _id_note(status_list: Mapping[str, Any], url: str) -> str:
+    """Matched by URL; an id that differs is allowed (BSL 2.2 says the list MAY repeat it)."""
+    list_id = status_list.get("id")
+    if list_id is None or list_id == url:
+        return ""
+    return f"; the list's id {list_id} is not its URL, which BSL allows"
 
 
 def _result(check: StatusCheck, note: str) -> StepResult:

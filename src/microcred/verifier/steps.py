@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from microcred.chain.anchor_proof import is_anchor_proof, without_anchor_proofs
-from microcred.contexts import BUNDLED_CONTEXTS
-from microcred.errors import DidResolutionError, MicrocredError
+from microcred.contexts import BUNDLED_CONTEXTS, CREDENTIALS_V1, CREDENTIALS_V2
+from microcred.errors import DidResolutionError, MethodNotAuthorised, MicrocredError
 from microcred.proofs import ProofResult, verify_proofs, verify_vc_jwt
 from microcred.validation.ob3_schema import Ob3Schema, validate_ob3
 from microcred.validation.shacl import validate_elm
 from microcred.verifier.annex_i import declares_micro_credential, missing_annex_i_elements
-from microcred.verifier.inputs import ParsedCredential, as_list, checked_view
+from microcred.verifier.inputs import STATUS_LIST_FORMAT, ParsedCredential, as_list, checked_view
 from microcred.verifier.policy import VerificationPolicy
 from microcred.verifier.report import StepResult, StepStatus
 
@@ -25,6 +25,8 @@ Step = Callable[[ParsedCredential, VerificationPolicy], StepResult]
 
 PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
 _MAX_LISTED_PROBLEMS = 5
+_NOT_FOR_STATUS_LISTS = "a status list credential: not applicable"
+_VC1_DATES = {"issuanceDate": "validFrom", "expirationDate": "validUntil"}
 
 
 def check_contexts(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
@@ -74,6 +76,8 @@ def check_format(credential: ParsedCredential, policy: VerificationPolicy) -> St
     fmt = credential.credential_format
     if not policy.check_format:
         return StepResult("format", SKIPPED, "format validation disabled by policy")
+    if fmt == STATUS_LIST_FORMAT:
+        return StepResult("format", SKIPPED, _NOT_FOR_STATUS_LISTS)
     if fmt not in ("elm", "ob3", "ob3-jwt"):
         return StepResult("format", FAIL, "neither an ELM nor an Open Badges 3.0 credential")
     document = checked_view(credential)
@@ -96,6 +100,9 @@ def _check_elm_shapes(document: Mapping[str, Any]) -> StepResult:
 def _check_ob3_schema(document: Mapping[str, Any]) -> StepResult:
     """The formal schema first; like 1EdTech's validator, the JSON-LD variant only warns."""
     what = "Open Badges 3.0 AchievementCredential JSON Schema"
+    document, legacy = _as_vcdm2(document)
+    if legacy:
+        what += " (a VC 1.1 badge: its issuanceDate, expirationDate and context mapped to VC 2.0)"
     formal = validate_ob3(document)
     if formal.conforms:
         return StepResult("format", PASS, f"conforms to the {what}")
@@ -111,6 +118,22 @@ def _check_ob3_schema(document: Mapping[str, Any]) -> StepResult:
     )
 
 
+def _as_vcdm2(document: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+    """A VC 1.1 Open Badge (most badges in wallets) as the VC 2.0 shape the schema describes.
+
+    Only the names VC 2.0 changed are mapped; the signature covers the original document.
+    """
+    context = as_list(document.get("@context"))
+    if not context or context[0] != CREDENTIALS_V1:
+        return document, False
+    view = {k: v for k, v in document.items() if k not in _VC1_DATES}
+    view["@context"] = [CREDENTIALS_V2, *context[1:]]
+    for old, new in _VC1_DATES.items():
+        if old in document:
+            view[new] = document[old]
+    return view, True
+
+
 def _nonconformant(what: str, problems: Sequence[str]) -> StepResult:
     return StepResult(
         "format",
@@ -123,6 +146,8 @@ def _nonconformant(what: str, problems: Sequence[str]) -> StepResult:
 def check_annex_i(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
     """All mandatory elements of Council Recommendation 2022/C 243/02, Annex I, are present."""
     fmt = credential.credential_format
+    if fmt == STATUS_LIST_FORMAT:
+        return StepResult("annex-i", SKIPPED, _NOT_FOR_STATUS_LISTS)
     if fmt not in ("elm", "ob3", "ob3-jwt"):
         return StepResult("annex-i", SKIPPED, "not a micro-credential format microcred knows")
     document = checked_view(credential)
@@ -182,21 +207,21 @@ def _describe(result: ProofResult) -> str:
 
 
 def check_issuer(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
-    """The issuer is a DID that resolves, and it controls every signing key."""
+    """Every signing key is one the issuer's DID (or controller) document authorises."""
     document = checked_view(credential)
     if document is None:
         return unchecked("issuer")
     issuer = issuer_id(document)
     if issuer is None:
         return StepResult("issuer", FAIL, "the credential names no issuer")
-    if not issuer.startswith("did:"):
-        return StepResult("issuer", ERROR, f"issuer {issuer} is not a DID; it cannot be resolved")
     methods = signing_methods(credential)
     if not methods:
         return StepResult("issuer", FAIL, f"no signing key is named for issuer {issuer}")
     for method in methods:
         try:
             resolved = policy.resolver.resolve_verification_method(method)
+        except MethodNotAuthorised as exc:
+            return StepResult("issuer", FAIL, f"{method} is not authorised: {exc}")
         except DidResolutionError as exc:
             return StepResult("issuer", ERROR, f"cannot resolve {method}: {exc}")
         if resolved.controller != issuer:
