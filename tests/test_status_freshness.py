@@ -87,7 +87,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     time.sleep(1.1)  # the revocation's list is anchored in a later second than the moment
     moment = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     time.sleep(1.1)
-    _ok(home, "revoke", "--learner", "S2025-0002", "--reason", "decision 2026/14")
+    _ok(home, "revoke", "--learner", "S2025-0002", "--reason", "decision 2026/14", "--yes")
     _ok(home, "status", "publish")
     [history] = [p for p in (home / "status-lists").iterdir() if p.is_dir()]
     before, after = sorted(int(p.stem[1:]) for p in history.glob("r*.json"))

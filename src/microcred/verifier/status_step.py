@@ -145,7 +145,7 @@ def status_entry_step(entry: Any, issuer: str | None, policy: VerificationPolicy
         min_entries=policy.min_status_list_entries,
     )
     note += _id_note(chosen, url)
-    if check.outcome in ("invalid", "revoked"):  # revocation is final: no later list undoes it
+    if check.outcome in ("invalid", "revoked", "unverifiable"):  # final, or freshness is moot
         return _result(check, note)
     fresh = check_list_freshness(url, chosen, issuer, policy.ledger, cutoff=policy.status_as_of)
     if isinstance(fresh, StepResult):
