@@ -33,9 +33,10 @@ from microcred.contexts import offline_loader
 from microcred.elm_models.readers import read_learners, read_spec
 from microcred.errors import InputError, ProofError
 from microcred.issuer import Batch, Issuer, issue_batch, make_awards
-from microcred.keys import KeyType, SigningKey
+from microcred.keys import DidResolver, KeyType, SigningKey
 from microcred.proofs import add_proof, canonicalize, sign_vc_jwt
 from microcred.render.facts import read_facts
+from microcred.status import Bitstring, check_status, status_entry, status_list_credential
 from microcred.verifier import (
     DEFAULT_STEPS,
     StepStatus,
@@ -530,3 +531,26 @@ def test_expired_forgery_is_invalid_even_without_the_signed_form_step(expiring: 
     report = verify_credential(forged, LATE, steps=steps)
     assert report.verdict is Verdict.INVALID
     assert "not its signed graph" in report.step("validity").reason
+
+
+def test_a_status_list_whose_expiry_is_renamed_is_refused(ed_issuer: Issuer) -> None:
+    """The same bypass on the list side: an expired list whose validUntil hides under its
+    full IRI would still answer "valid" for a credential revoked since."""
+    key, method = ed_issuer.key, ed_issuer.profile.verification_method
+    url = "https://www.example.edu.ge/credentials/status/1"
+    unsigned = status_list_credential(
+        url, "revocation", Bitstring(), ed_issuer.profile.did, ISSUED, EXPIRES
+    )
+    expired = add_proof(unsigned, key, verification_method=method)
+    entry = status_entry(url, 3, "revocation")
+    resolver = DidResolver()
+    assert check_status(entry, expired, resolver=resolver, now=AFTER_EXPIRY).outcome == (
+        "unverifiable"
+    )
+    forged = _rename_to_iri(expired, "validUntil")
+    assert _graph(forged) == _graph(expired)
+
+    result = check_status(entry, forged, resolver=resolver, now=AFTER_EXPIRY)
+
+    assert result.outcome == "invalid"
+    assert "not its signed graph" in result.reason
