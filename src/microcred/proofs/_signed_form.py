@@ -18,7 +18,8 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
     as different: microcred's readers read each path on its own and never resolve
     references, so the path with the reference would show less than the graph says there;
 (d) no property gives one value twice (the graph holds it once);
-(e) the document (without ``proof``) equals the JSON-LD compaction of its own expansion
+(e) every key is a plain term (no IRI, compact IRI or keyword but the top-level @context),
+    and the document (without ``proof``) equals the JSON-LD compaction of its own expansion
     under its own @context: every key is the term a JSON-LD processor reads, and every value
     has the form that term gives it. Two tolerances (docs/security.md): a one-element array
     and its single value count as equal (JSON-LD reads them alike; issuers differ, and so do
@@ -62,6 +63,7 @@ def signed_form_problem(document: Mapping[str, Any]) -> str | None:
 def check_signed_form(document: Mapping[str, Any]) -> None:
     """ProofError naming the first way ``document`` differs from its normal form."""
     context = _known_context(document.get("@context"))
+    _refuse_keys_that_are_no_terms(document)
     expanded = expand_checked(document)
     _refuse_structural_keywords(expanded)
     _refuse_divergent_descriptions(expanded)
@@ -88,6 +90,32 @@ def _known_context(context: Any) -> list[str]:
             "reordered context can change what a key means without changing the signature)"
         )
     return list(entries)
+
+
+def _refuse_keys_that_are_no_terms(document: Mapping[str, Any]) -> None:
+    """Keys must be plain terms. A full or compact IRI key, or a value object, can spell a
+    value the graph holds without the key a reader looks for: compaction alone does not
+    catch all of them (a plain literal and an xsd:string one are one RDF literal, but not
+    one JSON-LD value, so compaction may answer with a compact IRI)."""
+    found = next(_no_terms(document, "$"), None)
+    if found is not None:
+        raise ProofError(
+            f"key {found[0]!r} at {found[1]} is not a term of the @context (an IRI, compact "
+            "IRI or keyword): the JSON is not the signed graph in normal form"
+        )
+
+
+def _no_terms(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _no_terms(item, f"{path}[{index}]")
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "@context" and path == "$":
+                continue
+            if not _is_plain_term(key):
+                yield key, path
+            yield from _no_terms(value, f"{path}.{key}")
 
 
 def _refuse_structural_keywords(expanded: Any) -> None:
@@ -228,7 +256,7 @@ def _synonym_type(document: Any, compacted: Any, key: str | None) -> bool:
 
 
 def _is_plain_term(name: str) -> bool:
-    return ":" not in name and not name.startswith("@") and "/" not in name
+    return ":" not in name and not name.startswith("@")
 
 
 def _same_scalar(document: Any, compacted: Any) -> bool:
