@@ -58,8 +58,10 @@ def test_public_surface_is_exact() -> None:
         "ProofResult",
         "add_proof",
         "canonicalize",
+        "check_signed_form",
         "is_compact_jws",
         "sign_vc_jwt",
+        "signed_form_problem",
         "verify_proofs",
         "verify_vc_jwt",
     ]

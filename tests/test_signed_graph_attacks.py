@@ -33,11 +33,13 @@ from microcred.contexts import offline_loader
 from microcred.elm_models.readers import read_learners, read_spec
 from microcred.errors import InputError, ProofError
 from microcred.issuer import Batch, Issuer, issue_batch, make_awards
-from microcred.keys import KeyType, SigningKey
+from microcred.keys import DidResolver, KeyType, SigningKey
 from microcred.proofs import add_proof, canonicalize, sign_vc_jwt
 from microcred.render.facts import read_facts
+from microcred.status import Bitstring, check_status, status_entry, status_list_credential
 from microcred.verifier import (
     DEFAULT_STEPS,
+    AnchorRequirement,
     StepStatus,
     Verdict,
     VerificationPolicy,
@@ -193,7 +195,9 @@ def _expiring(batch: Batch, fmt: str) -> Document:
     return copy.deepcopy(document)
 
 
-LATE = VerificationPolicy(now=AFTER_EXPIRY, require_anchor=False, check_format=False)
+LATE = VerificationPolicy(
+    now=AFTER_EXPIRY, anchoring=AnchorRequirement.OPTIONAL, check_format=False
+)
 
 
 # --- 1. revocation bypass: credentialStatus under its full IRI --------------------------
@@ -235,7 +239,7 @@ def test_expiry_keys_renamed_to_their_iris_are_refused(expiring: Batch, fmt: str
     assert report.verdict is Verdict.INVALID
     assert report.step("proof").status is StepStatus.PASS
     assert report.step("signed-form").status is StepStatus.FAIL
-    assert "is not the term a JSON-LD processor reads" in report.step("signed-form").reason
+    assert f"key '{CRED}{_expiry_keys(original)[0]}'" in report.step("signed-form").reason
     assert report.step("validity").status is StepStatus.FAIL
 
 
@@ -530,3 +534,90 @@ def test_expired_forgery_is_invalid_even_without_the_signed_form_step(expiring: 
     report = verify_credential(forged, LATE, steps=steps)
     assert report.verdict is Verdict.INVALID
     assert "not its signed graph" in report.step("validity").reason
+
+
+def test_a_status_list_whose_expiry_is_renamed_is_refused(ed_issuer: Issuer) -> None:
+    """The same bypass on the list side: an expired list whose validUntil hides under its
+    full IRI would still answer "valid" for a credential revoked since."""
+    key, method = ed_issuer.key, ed_issuer.profile.verification_method
+    url = "https://www.example.edu.ge/credentials/status/1"
+    unsigned = status_list_credential(
+        url, "revocation", Bitstring(), ed_issuer.profile.did, ISSUED, EXPIRES
+    )
+    expired = add_proof(unsigned, key, verification_method=method)
+    entry = status_entry(url, 3, "revocation")
+    resolver = DidResolver()
+    assert check_status(entry, expired, resolver=resolver, now=AFTER_EXPIRY).outcome == (
+        "unverifiable"
+    )
+    forged = _rename_to_iri(expired, "validUntil")
+    assert _graph(forged) == _graph(expired)
+
+    result = check_status(entry, forged, resolver=resolver, now=AFTER_EXPIRY)
+
+    assert result.outcome == "invalid"
+    assert "not its signed graph" in result.reason
+
+
+# --- what the property test (tests/test_mutation_property.py) found, kept as examples ---
+
+
+def _elm_title_language(document: Document, tag: str) -> Document:
+    forged = copy.deepcopy(document)
+    title = forged["credentialSubject"]["hasClaim"][0]["title"]
+    title[tag] = title.pop("en")
+    return forged
+
+
+def _elm_compact_iri_key(document: Document) -> Document:
+    # schemeName is typed xsd:string; a plain literal is the same RDF literal, and then
+    # compaction itself answers with the compact IRI key.
+    forged = copy.deepcopy(document)
+    identifier = forged["identifier"][0]
+    identifier["elm:schemeName"] = identifier.pop("schemeName")
+    return forged
+
+
+def _ob3_blank_node_label(document: Document) -> Document:
+    forged = copy.deepcopy(document)
+    forged["credentialSubject"]["identifier"][0]["id"] = "_:b0"
+    return forged
+
+
+def _ob3_repeated_evidence(document: Document) -> Document:
+    forged = copy.deepcopy(document)
+    forged["evidence"] = [*forged["evidence"], copy.deepcopy(forged["evidence"][0])]
+    return forged
+
+
+def _ob3_repeated_proof(document: Document) -> Document:
+    forged = copy.deepcopy(document)
+    forged["proof"] = [*forged["proof"], copy.deepcopy(forged["proof"][0])]
+    return forged
+
+
+FOUND: list[tuple[str, Callable[[Document], Document], str, str]] = [
+    ("elm", lambda d: _elm_title_language(d, "en "), "proof", "language tag"),
+    ("elm", lambda d: _elm_title_language(d, "EN"), "signed-form", "'EN'"),
+    ("elm", _elm_compact_iri_key, "signed-form", "'elm:schemeName'"),
+    ("ob3", _ob3_blank_node_label, "signed-form", "blank node label"),
+    ("ob3", _ob3_repeated_evidence, "signed-form", "given twice"),
+    ("ob3", _ob3_repeated_proof, "signed-form", "one proof twice"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "forge", "step", "words"), FOUND)
+def test_what_the_property_test_found_is_refused(
+    expiring: Batch, fmt: str, forge: Callable[[Document], Document], step: str, words: str
+) -> None:
+    original = _expiring(expiring, fmt)
+    forged = forge(original)
+    policy = VerificationPolicy(
+        now=ISSUED, anchoring=AnchorRequirement.OPTIONAL, check_format=False
+    )
+    report = verify_credential(forged, policy)
+    assert report.verdict is Verdict.INVALID
+    assert report.step(step).status is StepStatus.FAIL
+    assert words in report.step(step).reason
+    if step == "signed-form":  # a real attack: the signature holds
+        assert report.step("proof").status is StepStatus.PASS

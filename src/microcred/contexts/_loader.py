@@ -40,6 +40,7 @@ BUNDLED_CONTEXTS: Mapping[str, str] = {
 
 _EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 _ED25519_2020 = "https://w3id.org/security/suites/ed25519-2020/v1"
+_STATUS_LIST_2021 = "https://w3id.org/vc/status-list/2021/v1"
 
 #: The @context lists a credential may carry, each exactly, in this order. Each fixes what
 #: every key of the JSON means, so a verifier reading JSON keys reads what was signed: an
@@ -64,6 +65,9 @@ KNOWN_CONTEXT_SEQUENCES: frozenset[tuple[str, ...]] = frozenset(
             DATA_INTEGRITY_V2,
         ),
         (CREDENTIALS_V1, "https://purl.imsglobal.org/spec/ob/v3p0/context.json", _ED25519_2020),
+        # Legacy StatusList2021 lists (VC 1.1), with or without the Data Integrity context.
+        (CREDENTIALS_V1, _STATUS_LIST_2021),
+        (CREDENTIALS_V1, _STATUS_LIST_2021, DATA_INTEGRITY_V2),
     }
 )
 

@@ -2,12 +2,11 @@
 
 from microcred.proofs._canonicalize import canonicalize
 from microcred.proofs._create import add_proof
-from microcred.proofs._signed_form import PROTECTED_KEYS, check_signed_form, signed_form_problem
+from microcred.proofs._signed_form import check_signed_form, signed_form_problem
 from microcred.proofs._verify import ProofResult, verify_proofs
 from microcred.proofs.jwt import is_compact_jws, sign_vc_jwt, verify_vc_jwt
 
 __all__ = [
-    "PROTECTED_KEYS",
     "ProofResult",
     "add_proof",
     "canonicalize",

@@ -35,6 +35,7 @@ _log = logging.getLogger(__name__)
 # Characters pyld's N-Quads serializer leaves raw but RDFC-1.0 escapes (\b, \f, \u00XX).
 _NEEDS_RDFC_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
 _JSONLD_KEYWORDS = frozenset(
     {
@@ -120,6 +121,13 @@ def expand_checked(document: Mapping[str, Any], *, loader: DocumentLoader | None
         raise ProofError(
             f"JSON-LD data loss: the @context cannot map {names} to IRIs; these values would not "
             "be signed (define the terms or add the context that does)"
+        )
+    tags = sorted(set(_ill_formed_languages(expanded)))
+    if tags:
+        raise ProofError(
+            f"JSON-LD data loss: language tag(s) {', '.join(map(repr, tags))} are not "
+            "well-formed (BCP 47); processors read them differently, so the text is not "
+            "signed as written"
         )
     return expanded
 
@@ -207,6 +215,20 @@ def _unusable_iris(node: Any) -> list[str]:
             if key not in ("@type", "@id"):
                 found.extend(_unusable_iris(value))
     return found
+
+
+def _ill_formed_languages(node: Any) -> Iterator[str]:
+    """Language tags that are not BCP 47 shaped: backends disagree on them (pyoxigraph trims
+    "en " to "en"), so a reader of the JSON key would not read what was signed."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _ill_formed_languages(item)
+    elif isinstance(node, dict):
+        language = node.get("@language")
+        if isinstance(language, str) and not LANGUAGE_TAG.match(language):
+            yield language
+        for value in node.values():
+            yield from _ill_formed_languages(value)
 
 
 def _is_absolute_or_blank(iri: str) -> bool:

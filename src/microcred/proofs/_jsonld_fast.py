@@ -45,6 +45,7 @@ _SENTINEL_MARK = re.compile(
 )
 _XSD_DOUBLE = b"<http://www.w3.org/2001/XMLSchema#double>"
 _DOUBLE_LITERAL = re.compile(rb'"((?:[^"\\]|\\.)*)"\^\^' + re.escape(_XSD_DOUBLE))
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _SENTINEL_CONTEXT = json.dumps({"@vocab": UNDEFINED_TERM})
 # Integers and doubles beyond these print differently in pyld (through float, '%1.15E')
 # and pyoxigraph (exact digits, shortest round trip); such documents go to pyld.
@@ -52,7 +53,12 @@ _MAX_SAFE_INTEGER = 10**19
 _MAX_SAFE_INTEGRAL_FLOAT = 1e15
 _MIN_SAFE_DOUBLE = 1e-300
 
+_ODD_KEY = re.compile(r"\s")
 DocumentLoader = Callable[..., Any]
+
+
+def _is_language_tag(value: Any) -> bool:
+    return isinstance(value, str) and _LANGUAGE_TAG.match(value) is not None
 
 
 class FastPathUnsupported(Exception):
@@ -171,6 +177,10 @@ def _check_node(key: str, value: Any, null_scoped: frozenset[str]) -> None:
     # null and []: an undefined term with such a value yields no quad to show the loss.
     if key in ("@context", "@direction") or key in null_scoped:
         raise FastPathUnsupported(f"document uses {key}")
+    if _ODD_KEY.search(key) or (key == "@language" and not _is_language_tag(value)):
+        # A language-map key or @language value pyoxigraph would trim or fold: pyld decides
+        # (and refuses a tag that is not well-formed).
+        raise FastPathUnsupported("key or language tag with unusual characters")
     if value is None or value == []:
         raise FastPathUnsupported("null or empty array value")
     if isinstance(value, Mapping):

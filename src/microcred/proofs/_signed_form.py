@@ -11,18 +11,21 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
 (a) its @context list is one of ``KNOWN_CONTEXT_SEQUENCES`` (so every term means one thing);
 (b) nothing is dropped on the way to RDF (``expand_checked``), and the expanded form has no
     @reverse, @included, @graph or @nest: every triple sits where a JSON reader looks;
-(c) a node that appears in more than one place (same @id) appears identically everywhere.
+(c) a node that appears in more than one place (same @id) appears identically everywhere,
+    and no node carries a blank node label (``"id": "_:b0"``: canonicalization renames it,
+    so the label is not signed).
     A bare reference (``{"id": X}`` or the IRI string) to a node described elsewhere counts
     as different: microcred's readers read each path on its own and never resolve
     references, so the path with the reference would show less than the graph says there;
-(d) the document (without ``proof``) equals the JSON-LD compaction of its own expansion
+(d) no property gives one value twice (the graph holds it once);
+(e) every key is a plain term (no IRI, compact IRI or keyword but the top-level @context),
+    and the document (without ``proof``) equals the JSON-LD compaction of its own expansion
     under its own @context: every key is the term a JSON-LD processor reads, and every value
     has the form that term gives it. Two tolerances (docs/security.md): a one-element array
     and its single value count as equal (JSON-LD reads them alike; issuers differ, and so do
-    @set containers), and where a context defines two terms for one IRI (OB 3.0's
-    ``AchievementCredential`` and ``OpenBadgeCredential``) the document may use either,
-    except for the keys the verifier decides on (``PROTECTED_KEYS``): those must be the term
-    compaction chooses.
+    @set containers), and where a context defines two type names for one IRI (OB 3.0's
+    ``AchievementCredential`` and ``OpenBadgeCredential``) a ``type`` value may be either.
+    Keys get no such tolerance: a key is the term compaction chooses, or it is refused.
 
 Compaction is pyld's (correctness first; it costs about as much as one canonicalization).
 """
@@ -40,27 +43,6 @@ from microcred.contexts import KNOWN_CONTEXT_SEQUENCES, offline_loader
 from microcred.errors import ContextError, ProofError
 from microcred.proofs._canonicalize import expand_checked
 
-#: Keys a verification step or the facts reader decides on: no synonym is accepted for them.
-PROTECTED_KEYS = frozenset(
-    {
-        "id",
-        "type",
-        "@context",
-        "issuer",
-        "credentialSubject",
-        "credentialStatus",
-        "validFrom",
-        "validUntil",
-        "issuanceDate",
-        "expirationDate",
-        "issued",
-        "statusListCredential",
-        "statusListIndex",
-        "statusPurpose",
-        "statusSize",
-        "proof",
-    }
-)
 _STRUCTURAL_KEYWORDS = ("@reverse", "@included", "@graph", "@nest")
 _MAX_LISTED = 3
 
@@ -81,9 +63,11 @@ def signed_form_problem(document: Mapping[str, Any]) -> str | None:
 def check_signed_form(document: Mapping[str, Any]) -> None:
     """ProofError naming the first way ``document`` differs from its normal form."""
     context = _known_context(document.get("@context"))
+    _refuse_keys_that_are_no_terms(document)
     expanded = expand_checked(document)
     _refuse_structural_keywords(expanded)
     _refuse_divergent_descriptions(expanded)
+    _refuse_repeated_values(expanded)
     compacted = _compact(expanded, context)
     differences = list(_differences(document, compacted, "$", None))
     if differences:
@@ -106,6 +90,32 @@ def _known_context(context: Any) -> list[str]:
             "reordered context can change what a key means without changing the signature)"
         )
     return list(entries)
+
+
+def _refuse_keys_that_are_no_terms(document: Mapping[str, Any]) -> None:
+    """Keys must be plain terms. A full or compact IRI key, or a value object, can spell a
+    value the graph holds without the key a reader looks for: compaction alone does not
+    catch all of them (a plain literal and an xsd:string one are one RDF literal, but not
+    one JSON-LD value, so compaction may answer with a compact IRI)."""
+    found = next(_no_terms(document, "$"), None)
+    if found is not None:
+        raise ProofError(
+            f"key {found[0]!r} at {found[1]} is not a term of the @context (an IRI, compact "
+            "IRI or keyword): the JSON is not the signed graph in normal form"
+        )
+
+
+def _no_terms(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _no_terms(item, f"{path}[{index}]")
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "@context" and path == "$":
+                continue
+            if not _is_plain_term(key):
+                yield key, path
+            yield from _no_terms(value, f"{path}.{key}")
 
 
 def _refuse_structural_keywords(expanded: Any) -> None:
@@ -131,6 +141,11 @@ def _structural_keywords(node: Any) -> Iterator[str]:
 def _refuse_divergent_descriptions(expanded: Any) -> None:
     descriptions: dict[str, str] = {}
     for node_id, description in _described_nodes(expanded):
+        if node_id.startswith("_:"):
+            raise ProofError(
+                f"node id {node_id!r} is a blank node label: canonicalization renames it, so "
+                "it is not signed (leave the id out)"
+            )
         seen = descriptions.setdefault(node_id, description)
         if seen != description:
             raise ProofError(
@@ -152,6 +167,33 @@ def _described_nodes(node: Any) -> Iterator[tuple[str, str]]:
         for key, value in node.items():
             if key != "@id":
                 yield from _described_nodes(value)
+
+
+def _refuse_repeated_values(expanded: Any) -> None:
+    repeated = next(_repeated_values(expanded), None)
+    if repeated is not None:
+        raise ProofError(
+            f"{repeated} is given twice for one property; the signed graph holds it once, "
+            "so a reader counting the JSON values would count one that was not signed twice"
+        )
+
+
+def _repeated_values(node: Any) -> Iterator[str]:
+    if isinstance(node, list):
+        seen: set[str] = set()
+        for item in node:
+            text = json.dumps(item, sort_keys=True, ensure_ascii=False)
+            if text in seen:
+                yield _short(item)
+            seen.add(text)
+            yield from _repeated_values(item)
+    elif isinstance(node, dict) and "@value" not in node:
+        for key, value in node.items():
+            if key != "@list":  # a list may repeat a value: its order and length are signed
+                yield from _repeated_values(value)
+            else:
+                for item in value:
+                    yield from _repeated_values(item)
 
 
 def _compact(expanded: Any, context: list[str]) -> dict[str, Any]:
@@ -186,15 +228,11 @@ def _object_differences(
     for key, value in document.items():
         if key in compacted:
             yield from _differences(value, compacted[key], f"{path}.{key}", key)
-            continue
-        partner = _synonym_key(key, value, unmatched, compacted)
-        if partner is None:
+        else:
             yield (
                 f"key {key!r} at {path} is not the term a JSON-LD processor reads"
                 + (f" (it reads {unmatched[0]!r})" if len(unmatched) == 1 else "")
             )
-        else:
-            unmatched.remove(partner)
     for key in unmatched:
         yield f"{path}.{key} is in the signed graph but not where the JSON has it"
 
@@ -203,20 +241,6 @@ def _single(value: Any) -> Any:
     # The documented normalisation: a one-element array stands for its value, as JSON-LD
     # reads it (readers take a single value or a list alike).
     return value[0] if isinstance(value, list) and len(value) == 1 else value
-
-
-def _synonym_key(
-    key: str, value: Any, candidates: list[str], compacted: Mapping[str, Any]
-) -> str | None:
-    """The compacted key that ``key`` stands for when both are terms for one IRI."""
-    if not _is_plain_term(key) or key in PROTECTED_KEYS:
-        return None
-    for candidate in candidates:
-        if candidate not in PROTECTED_KEYS and not list(
-            _differences(value, compacted[candidate], "", candidate)
-        ):
-            return candidate
-    return None
 
 
 def _synonym_type(document: Any, compacted: Any, key: str | None) -> bool:
@@ -232,7 +256,7 @@ def _synonym_type(document: Any, compacted: Any, key: str | None) -> bool:
 
 
 def _is_plain_term(name: str) -> bool:
-    return ":" not in name and not name.startswith("@") and "/" not in name
+    return ":" not in name and not name.startswith("@")
 
 
 def _same_scalar(document: Any, compacted: Any) -> bool:

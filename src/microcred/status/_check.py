@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from microcred.keys import DidResolver
-from microcred.proofs import ProofResult, verify_proofs
+from microcred.proofs import ProofResult, signed_form_problem, verify_proofs
 from microcred.status._bitstring import MIN_LIST_SIZE, decode_list
 from microcred.status._documents import (
     ENTRY_TYPE,
@@ -83,6 +83,7 @@ def check_status(
     try:
         parsed = _parse_entry(entry)
         _check_list_proofs(list_credential, resolver, loader)
+        _check_list_signed_form(list_credential)
         subject = _list_subject(list_credential, parsed.kind)
         _check_validity_period(list_credential, now)
         _check_list_issuer(list_credential, credential_issuer, trusted_list_issuers)
@@ -152,6 +153,14 @@ def _check_list_proofs(
         raise _Stop("invalid", f"status list proof invalid: {_reasons(invalid)}", _VERIFICATION)
     if not any(r.valid for r in results):
         raise _Stop("unverifiable", f"status list proof not checked: {_reasons(results)}")
+
+
+def _check_list_signed_form(list_credential: Mapping[str, Any]) -> None:
+    # Its fields are read from the JSON (validUntil, encodedList): they must be the signed
+    # graph's, not, say, a validUntil renamed to its full IRI that no reader finds.
+    problem = signed_form_problem(list_credential)
+    if problem is not None:
+        raise _Stop("invalid", f"the status list is not its signed graph: {problem}", _VERIFICATION)
 
 
 def _reasons(results: Sequence[ProofResult]) -> str:

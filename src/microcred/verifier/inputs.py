@@ -30,7 +30,7 @@ class ParsedCredential:
 
     @property
     def credential_format(self) -> str:
-        types = as_list(self.document.get("type"))
+        types = [t for t in as_list(self.document.get("type")) if isinstance(t, str)]
         if ELM_TYPE in types:
             return "elm"
         if OB3_TYPES.intersection(types):

@@ -6,6 +6,7 @@ mean "could not check" become ERROR; anything else is a bug and propagates.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -47,13 +48,16 @@ def check_contexts(credential: ParsedCredential, policy: VerificationPolicy) -> 
 
 def check_signed_form(credential: ParsedCredential, policy: VerificationPolicy) -> StepResult:
     """The JSON is exactly its signed graph in normal form (proofs.signed_form_problem), and
-    the proof set is one a reader cannot misread: objects only, at most one anchor proof."""
+    the proof set is one a reader cannot misread: objects only, none twice, at most one
+    anchor proof."""
     problem = credential.signed_form_problem
     if problem is not None:
         return StepResult("signed-form", FAIL, problem)
     proofs = [] if credential.token is not None else as_list(credential.document.get("proof"))
     if not all(isinstance(proof, Mapping) for proof in proofs):
         return StepResult("signed-form", FAIL, "the proof set holds a value that is no proof")
+    if len({json.dumps(proof, sort_keys=True) for proof in proofs}) != len(proofs):
+        return StepResult("signed-form", FAIL, "the proof set holds one proof twice")
     anchors = sum(1 for proof in proofs if is_anchor_proof(proof))
     if anchors > 1:
         return StepResult(
