@@ -265,10 +265,10 @@ def test_1edtech_did_key_method_example_is_invalid_its_key_is_not_the_issuers() 
         f"eddsa-rdfc-2022 proof by did:key:{SPEC_KEY}: key controller did:key:{SPEC_KEY} "
         f"is not the issuer {issuer}",
     )
-    assert _step(report, "issuer") == (
-        FAIL,
-        f"key did:key:{SPEC_KEY} is controlled by did:key:{SPEC_KEY}, not {issuer}",
-    )
+    # The issuer is also the subject, described differently in the two places: microcred
+    # reads each path on its own, so such a document is not in its signed form either.
+    assert _step(report, "signed-form")[0] is FAIL
+    assert f"node {issuer} is described differently" in _step(report, "signed-form")[1]
     assert report.verdict is Verdict.INVALID
 
 

@@ -25,7 +25,8 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
     and its single value count as equal (JSON-LD reads them alike; issuers differ, and so do
     @set containers), and where a context defines two type names for one IRI (OB 3.0's
     ``AchievementCredential`` and ``OpenBadgeCredential``) a ``type`` value may be either.
-    Keys get no such tolerance: a key is the term compaction chooses, or it is refused.
+    Keys get one such tolerance only, for a listed pair of synonym terms of a known context
+    (``_SYNONYM_KEYS``); otherwise a key is the term compaction chooses, or it is refused.
 
 Compaction is pyld's (correctness first; it costs about as much as one canonicalization).
 """
@@ -44,6 +45,11 @@ from microcred.errors import ContextError, ProofError
 from microcred.proofs._canonicalize import expand_checked
 
 _STRUCTURAL_KEYWORDS = ("@reverse", "@included", "@graph", "@nest")
+# Two terms of one known context for one IRI, where compaction picks the other one: OB 3.0's
+# first context (purl.imsglobal.org/spec/ob/v3p0/context.json) maps the property
+# ``achievement`` to the IRI of the class ``Achievement``. Both are plain terms of a pinned
+# context, so the key a reader looks for (``achievement``) holds the signed value.
+_SYNONYM_KEYS = frozenset({("achievement", "Achievement")})
 _MAX_LISTED = 3
 
 
@@ -228,6 +234,8 @@ def _object_differences(
     for key, value in document.items():
         if key in compacted:
             yield from _differences(value, compacted[key], f"{path}.{key}", key)
+        elif len(unmatched) == 1 and (key, unmatched[0]) in _SYNONYM_KEYS:
+            yield from _differences(value, compacted[unmatched.pop()], f"{path}.{key}", key)
         else:
             yield (
                 f"key {key!r} at {path} is not the term a JSON-LD processor reads"
