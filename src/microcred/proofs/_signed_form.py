@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pyld import jsonld
@@ -54,7 +55,18 @@ def signed_form_problem(document: Mapping[str, Any]) -> str | None:
     """
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     try:
-        check_signed_form(unsecured)
+        text = json.dumps(unsecured, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return "the document is not JSON"
+    return _problem_of(text)
+
+
+@lru_cache(maxsize=64)
+def _problem_of(text: str) -> str | None:
+    # The verifier's steps, the facts shown by `verify` and a PDF read the same credential:
+    # its JSON text is the cache key, so the compaction runs once per credential.
+    try:
+        check_signed_form(json.loads(text))
     except (ProofError, ContextError) as exc:
         return str(exc)
     return None
@@ -97,11 +109,13 @@ def _refuse_keys_that_are_no_terms(document: Mapping[str, Any]) -> None:
     value the graph holds without the key a reader looks for: compaction alone does not
     catch all of them (a plain literal and an xsd:string one are one RDF literal, but not
     one JSON-LD value, so compaction may answer with a compact IRI)."""
-    found = next(_no_terms(document, "$"), None)
-    if found is not None:
+    found = [f"{key!r} at {path}" for key, path in _no_terms(document, "$")]
+    if found:
+        more = len(found) - _MAX_LISTED
         raise ProofError(
-            f"key {found[0]!r} at {found[1]} is not a term of the @context (an IRI, compact "
-            "IRI or keyword): the JSON is not the signed graph in normal form"
+            f"key {', '.join(found[:_MAX_LISTED])}{f' and {more} more' if more > 0 else ''} "
+            "is not a term of the @context (an IRI, compact IRI or keyword): the JSON is not "
+            "the signed graph in normal form"
         )
 
 
