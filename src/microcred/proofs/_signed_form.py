@@ -13,8 +13,7 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
     @reverse, @included, @graph or @nest: every triple sits where a JSON reader looks;
 (c) a node that appears in more than one place (same @id) appears identically everywhere,
     and no node carries a blank node label (``"id": "_:b0"``: canonicalization renames it,
-    so the label is not signed).
-    A bare reference (``{"id": X}`` or the IRI string) to a node described elsewhere counts
+    so the label is not signed). A bare reference (``{"id": X}`` or the IRI string) to a node described elsewhere counts
     as different: microcred's readers read each path on its own and never resolve
     references, so the path with the reference would show less than the graph says there;
 (d) no property gives one value twice (the graph holds it once);
@@ -94,6 +93,8 @@ def check_signed_form(document: Mapping[str, Any]) -> None:
 
 def _known_context(context: Any) -> list[str]:
     entries = context if isinstance(context, list) else [context]
+    if context is None:
+        raise ProofError("no @context: not JSON-LD, so nothing in it was signed as read")
     if not all(isinstance(entry, str) for entry in entries):
         raise ProofError("the @context list holds an inline context; only known lists are read")
     if tuple(entries) not in KNOWN_CONTEXT_SEQUENCES:
