@@ -13,9 +13,9 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
     @reverse, @included, @graph or @nest: every triple sits where a JSON reader looks;
 (c) a node that appears in more than one place (same @id) appears identically everywhere,
     and no node carries a blank node label (``"id": "_:b0"``: canonicalization renames it,
-    so the label is not signed). A bare reference (``{"id": X}`` or the IRI string) to a node described elsewhere counts
-    as different: microcred's readers read each path on its own and never resolve
-    references, so the path with the reference would show less than the graph says there;
+    so the label is not signed). A bare reference (``{"id": X}`` or the IRI string) to a
+    node described elsewhere counts as different: microcred's readers read each path on its
+    own and never resolve references, so that path would show less than the graph says;
 (d) no property gives one value twice (the graph holds it once);
 (e) every key is a plain term (no IRI, compact IRI or keyword but the top-level @context),
     and the document (without ``proof``) equals the JSON-LD compaction of its own expansion
