@@ -13,10 +13,9 @@ facts) would then miss a status entry or an expiry, or show a node the graph nev
     @reverse, @included, @graph or @nest: every triple sits where a JSON reader looks;
 (c) a node that appears in more than one place (same @id) appears identically everywhere,
     and no node carries a blank node label (``"id": "_:b0"``: canonicalization renames it,
-    so the label is not signed).
-    A bare reference (``{"id": X}`` or the IRI string) to a node described elsewhere counts
-    as different: microcred's readers read each path on its own and never resolve
-    references, so the path with the reference would show less than the graph says there;
+    so the label is not signed). A bare reference (``{"id": X}`` or the IRI string) to a
+    node described elsewhere counts as different: microcred's readers read each path on its
+    own and never resolve references, so that path would show less than the graph says;
 (d) no property gives one value twice (the graph holds it once);
 (e) every key is a plain term (no IRI, compact IRI or keyword but the top-level @context),
     and the document (without ``proof``) equals the JSON-LD compaction of its own expansion
@@ -36,6 +35,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pyld import jsonld
@@ -60,7 +60,18 @@ def signed_form_problem(document: Mapping[str, Any]) -> str | None:
     """
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     try:
-        check_signed_form(unsecured)
+        text = json.dumps(unsecured, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return "the document is not JSON"
+    return _problem_of(text)
+
+
+@lru_cache(maxsize=64)
+def _problem_of(text: str) -> str | None:
+    # The verifier's steps, the facts shown by `verify` and a PDF read the same credential:
+    # its JSON text is the cache key, so the compaction runs once per credential.
+    try:
+        check_signed_form(json.loads(text))
     except (ProofError, ContextError) as exc:
         return str(exc)
     return None
@@ -88,6 +99,8 @@ def check_signed_form(document: Mapping[str, Any]) -> None:
 
 def _known_context(context: Any) -> list[str]:
     entries = context if isinstance(context, list) else [context]
+    if context is None:
+        raise ProofError("no @context: not JSON-LD, so nothing in it was signed as read")
     if not all(isinstance(entry, str) for entry in entries):
         raise ProofError("the @context list holds an inline context; only known lists are read")
     if tuple(entries) not in KNOWN_CONTEXT_SEQUENCES:
@@ -103,11 +116,13 @@ def _refuse_keys_that_are_no_terms(document: Mapping[str, Any]) -> None:
     value the graph holds without the key a reader looks for: compaction alone does not
     catch all of them (a plain literal and an xsd:string one are one RDF literal, but not
     one JSON-LD value, so compaction may answer with a compact IRI)."""
-    found = next(_no_terms(document, "$"), None)
-    if found is not None:
+    found = [f"{key!r} at {path}" for key, path in _no_terms(document, "$")]
+    if found:
+        more = len(found) - _MAX_LISTED
         raise ProofError(
-            f"key {found[0]!r} at {found[1]} is not a term of the @context (an IRI, compact "
-            "IRI or keyword): the JSON is not the signed graph in normal form"
+            f"key {', '.join(found[:_MAX_LISTED])}{f' and {more} more' if more > 0 else ''} "
+            "is not a term of the @context (an IRI, compact IRI or keyword): the JSON is not "
+            "the signed graph in normal form"
         )
 
 
