@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -21,10 +22,12 @@ from microcred.keys import DidResolver
 from microcred.verifier import (
     DEFAULT_STEPS,
     StatusDirectory,
+    Step,
     VerificationPolicy,
     VerificationReport,
     verify_path,
 )
+from microcred.verifier._verify import unreadable_report
 
 
 @click.command()
@@ -128,7 +131,7 @@ def verify(
                 status_lists=_status_source(app, status_dir),
                 status_as_of=now if at else None,
             )
-            reports = [report for path in files for report in verify_path(path, policy)]
+            reports = _verify_each(files, policy, DEFAULT_STEPS)
     for report in reports:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else _render(report))
     if not all(report.is_valid for report in reports):
@@ -157,8 +160,20 @@ def _verify_with_bundle(
         status_lists=trust.status_lists,
         status_as_of=now if at else None,
     )
-    steps = (*DEFAULT_STEPS, trust.check_freshness)
-    return [report for path in files for report in verify_path(path, policy, steps=steps)]
+    return _verify_each(files, policy, (*DEFAULT_STEPS, trust.check_freshness))
+
+
+def _verify_each(
+    files: Sequence[Path], policy: VerificationPolicy, steps: Sequence[Step]
+) -> list[VerificationReport]:
+    """Every file's reports; one file that cannot be verified never stops the others."""
+    reports: list[VerificationReport] = []
+    for path in files:
+        try:
+            reports += verify_path(path, policy, steps=steps)
+        except Exception as exc:  # verify_path reports; this is the last guard
+            reports.append(unreadable_report(str(path), exc))
+    return reports
 
 
 def _status_source(app: AppContext, status_dir: Path | None) -> StatusDirectory | None:
@@ -192,10 +207,30 @@ _VERDICT_COLOURS = {"valid": "green", "invalid": "red", "not verified": "yellow"
 
 
 def _render(report: VerificationReport) -> str:
+    """The text report; every string that came from the input is shown escaped (``_shown``)."""
     verdict = str(report.verdict)
     head = click.style(verdict.upper(), fg=_VERDICT_COLOURS[verdict], bold=True)
-    lines = [f"{report.source}: {head}  ({report.credential_format}, {report.credential_id})"]
+    about = f"{_shown(report.credential_format)}, {_shown(str(report.credential_id))}"
+    lines = [f"{_shown(report.source)}: {head}  ({about})"]
     for step in report.steps:
         status = click.style(f"{step.status!s:<8}", fg=_COLOURS[str(step.status)])
-        lines.append(f"  {status} {step.name:<10} {step.reason}")
+        lines.append(f"  {status} {_shown(step.name):<10} {_shown(step.reason)}")
     return "\n".join(lines)
+
+
+# Line breaks, escape sequences and other control characters (Unicode Cc), invisible format
+# characters such as bidi overrides (Cf), and line/paragraph separators (Zl, Zp): any of these
+# in a credential's id, an attachment's name or a reason could draw a fake report line.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _shown(text: str) -> str:
+    """``text`` with every unprintable character as a visible escape (``\\n``, ``\\x1b``, …)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE_CATEGORIES
+        else ch
+        for ch in text
+    )
