@@ -3,7 +3,8 @@
 Each bound stops an input that is small on disk but costly to process: 100,000 repeated
 contexts (each a copy of the active context in the JSON-LD processor: gigabytes), 10,000
 copies of one proof (each canonicalized and checked), a verification method of megabytes
-(base58 decoding is quadratic). Real credentials are far inside every bound.
+(base58 decoding is quadratic), 100,000 small objects (canonicalization and validation take
+about a millisecond each). Real credentials are far inside every bound.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from microcred._bounded_json import MAX_JSON_DEPTH
 
+MAX_JSON_VALUES = 20_000  # objects, arrays and scalars (an ELM credential has about 1,000)
 MAX_CONTEXTS = 16  # entries of one @context (microcred writes 2 or 3)
 MAX_CONTEXT_ENTRIES = 64  # @context entries in the whole document, nested ones included
 MAX_PROOFS = 16  # proofs in the whole document (a proof set and the anchor proofs)
@@ -28,8 +30,12 @@ def document_bounds_problem(document: Mapping[str, Any]) -> str | None:
     """
     counts = {"@context": 0, "proof": 0}
     pending: list[tuple[object, int]] = [(document, 1)]
+    values = 0
     while pending:
         node, depth = pending.pop()
+        values += 1
+        if values > MAX_JSON_VALUES:
+            return f"more than {MAX_JSON_VALUES} JSON values (objects, arrays, strings, numbers)"
         if depth > MAX_JSON_DEPTH:
             return f"nested more than {MAX_JSON_DEPTH} levels deep"
         if isinstance(node, Mapping):
