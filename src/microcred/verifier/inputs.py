@@ -70,18 +70,20 @@ def read_credential_file(path: Path, *, max_bytes: int) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    with os.fdopen(descriptor, "rb") as handle:
-        try:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise InputError(f"{path}: not a regular file (a directory, device or pipe)")
-            if info.st_size > max_bytes:
-                raise InputError(
-                    f"{path}: {info.st_size} bytes is more than the limit of {max_bytes} bytes"
-                )
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file (a directory, device or pipe)")
+        if info.st_size > max_bytes:
+            raise InputError(
+                f"{path}: {info.st_size} bytes is more than the limit of {max_bytes} bytes"
+            )
+        with os.fdopen(os.dup(descriptor), "rb") as handle:
             data = handle.read(max_bytes + 1)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    finally:
+        os.close(descriptor)
     if len(data) > max_bytes:
         raise InputError(f"{path}: more than the limit of {max_bytes} bytes")
     return data
