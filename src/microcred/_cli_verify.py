@@ -133,7 +133,7 @@ def verify(
             )
             reports = _verify_each(files, policy, DEFAULT_STEPS)
     for report in reports:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else _render(report))
+        click.echo(_json_line(report) if as_json else _render(report))
     if not all(report.is_valid for report in reports):
         sys.exit(EXIT_NOT_VERIFIED)
 
@@ -204,6 +204,17 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 _COLOURS = {"PASS": "green", "FAIL": "red", "ERROR": "yellow", "SKIPPED": "bright_black"}
 _VERDICT_COLOURS = {"valid": "green", "invalid": "red", "not verified": "yellow"}
+
+
+def _json_line(report: VerificationReport) -> str:
+    """The report as one line of JSON; ASCII escapes if it holds text UTF-8 cannot encode
+    (a lone surrogate from a file name that is not UTF-8)."""
+    line = json.dumps(report.to_dict(), ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(report.to_dict())
+    return line
 
 
 def _render(report: VerificationReport) -> str:
