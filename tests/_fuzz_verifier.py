@@ -8,7 +8,8 @@ where a string was, a bad language tag…), containers around them (baked badges
 attachments) and bombs, plus plain corruption. For each, ``verify_path`` (or, for QR payload
 text, ``verify_qr``) must return reports without raising, and the CLI must be able to print
 them. Hypothesis runs derandomized (the same examples every run), without deadline; a
-separate process, so that the parent can observe a crash and this program's peak memory.
+separate process, so that the parent can observe a crash. Memory is this process's peak while
+verifying (``VmHWM``, reset before each example), and the most one verification added to it.
 """
 
 from __future__ import annotations
@@ -152,6 +153,26 @@ def hostile_credential_text(draw: st.DrawFn, issued: Issued) -> str:
 
 
 REACHED: dict[str, int] = {}  # the first step of each report: how deep the examples get
+EXTRA_KB = [0]  # the most memory one verification added over what was resident before it
+PEAK_KB = [0]  # the process's peak while verifying (hypothesis's own bookkeeping included)
+
+
+def _status_kb(field: str) -> int:
+    found = re.search(rf"{field}:\s+(\d+) kB", Path("/proc/self/status").read_text("ascii"))
+    assert found is not None
+    return int(found.group(1))
+
+
+def _measured(verify: Callable[[], list[VerificationReport]]) -> list[VerificationReport]:
+    """``verify()``, noting its own peak: the process peak is reset first (clear_refs 5), so
+    hypothesis's growing bookkeeping is not counted as the verifier's."""
+    Path("/proc/self/clear_refs").write_text("5")
+    before = _status_kb("VmRSS")
+    reports = verify()
+    peak = _status_kb("VmHWM")
+    EXTRA_KB[0] = max(EXTRA_KB[0], peak - before)
+    PEAK_KB[0] = max(PEAK_KB[0], peak)
+    return reports
 
 
 def _check(reports: list[VerificationReport]) -> None:
@@ -182,7 +203,7 @@ def fuzz_json(issued: Issued, workdir: Path, settings_: settings) -> None:
     @settings_
     @given(hostile_credential_text(issued))
     def run(text: str) -> None:
-        _check(verify_path(_write(workdir, "credential.json", text), POLICY))
+        _check(_measured(lambda: verify_path(_write(workdir, "credential.json", text), POLICY)))
 
     run()
 
@@ -212,7 +233,8 @@ def fuzz_jwt(issued: Issued, workdir: Path, settings_: settings) -> None:
     @settings_
     @given(headers, payloads, signatures)
     def run(head: str, body: str, sig: str) -> None:
-        _check(verify_path(_write(workdir, "credential.jwt", f"{head}.{body}.{sig}"), POLICY))
+        path = _write(workdir, "credential.jwt", f"{head}.{body}.{sig}")
+        _check(_measured(lambda: verify_path(path, POLICY)))
 
     run()
 
@@ -247,7 +269,8 @@ def fuzz_png(issued: Issued, workdir: Path, settings_: settings) -> None:
     @settings_
     @given(images)
     def run(image: bytes) -> None:
-        _check(verify_path(_write(workdir, "badge.png", image), POLICY))
+        path = _write(workdir, "badge.png", image)
+        _check(_measured(lambda: verify_path(path, POLICY)))
 
     run()
 
@@ -294,7 +317,8 @@ def fuzz_svg(issued: Issued, workdir: Path, settings_: settings) -> None:
     @settings_
     @given(svgs)
     def run(svg: str) -> None:
-        _check(verify_path(_write(workdir, "badge.svg", svg), POLICY))
+        path = _write(workdir, "badge.svg", svg)
+        _check(_measured(lambda: verify_path(path, POLICY)))
 
     run()
 
@@ -322,7 +346,8 @@ def fuzz_pdf(issued: Issued, workdir: Path, settings_: settings) -> None:
     @settings_
     @given(pdfs)
     def run(pdf: bytes) -> None:
-        _check(verify_path(_write(workdir, "certificate.pdf", pdf), POLICY))
+        path = _write(workdir, "certificate.pdf", pdf)
+        _check(_measured(lambda: verify_path(path, POLICY)))
 
     run()
 
@@ -364,7 +389,7 @@ def fuzz_qr(issued: Issued, workdir: Path, settings_: settings) -> None:
     @settings_
     @given(payloads)
     def run(payload: str) -> None:
-        _check([verify_qr(payload, POLICY, source="scan (QR code)")])
+        _check(_measured(lambda: [verify_qr(payload, POLICY, source="scan (QR code)")]))
 
     run()
 
@@ -392,14 +417,6 @@ def main(entry: str, workdir: Path, examples: int) -> None:
     print(f"FUZZ OK {entry} {examples}; reports by first step: {REACHED}")
 
 
-def _peak_rss_kb() -> int:
-    """This process's peak resident memory (VmHWM: ru_maxrss would include the parent's)."""
-    status = Path("/proc/self/status").read_text("ascii")
-    found = re.search(r"VmHWM:\s+(\d+) kB", status)
-    assert found is not None
-    return int(found.group(1))
-
-
 if __name__ == "__main__":
     main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]))
-    print(f"PEAK_RSS_KB {_peak_rss_kb()}")
+    print(f"PEAK_RSS_KB {PEAK_KB[0]} VERIFY_EXTRA_KB {EXTRA_KB[0]}")

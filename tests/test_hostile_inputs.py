@@ -386,3 +386,11 @@ def test_every_file_is_reported_and_the_exit_code_is_kept(
     assert result.exit_code == 1
     assert len(report_heads(result.output)) == 3
     assert all(step.status is not StepStatus.PASS for step in verify_path(broken, POLICY)[0].steps)
+
+
+def test_a_deep_did_document_is_a_clear_error_not_a_crash(tmp_path: Path, good: Path) -> None:
+    document = tmp_path / "did.json"
+    document.write_text("[" * 40_000 + "]" * 40_000, "utf-8")  # within the 100 kB bound
+    run = run_verify_in_child(tmp_path, "--did-document", str(document), str(good))
+    assert run.returncode == 3, (run.returncode, run.stderr[-2000:])  # bad input; a crash is -11
+    assert "not a readable JSON DID document (nested more than 64 levels deep" in run.stderr

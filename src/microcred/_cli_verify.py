@@ -13,11 +13,13 @@ from typing import Any
 
 import click
 
+from microcred._bounded_json import load_bounded_json
 from microcred._cli_context import EXIT_NOT_VERIFIED, AppContext, fail
 from microcred._cli_ledger import open_home_ledger
 from microcred._cli_status import STATUS_DIR
 from microcred.bundle import load_bundle_file
 from microcred.chain import Ledger, LedgerError
+from microcred.errors import InputError
 from microcred.keys import DidResolver
 from microcred.verifier import (
     DEFAULT_STEPS,
@@ -28,6 +30,7 @@ from microcred.verifier import (
     verify_path,
 )
 from microcred.verifier._verify import unreadable_report
+from microcred.verifier.inputs import read_credential_file
 
 
 @click.command()
@@ -192,11 +195,15 @@ def _verifier_ledger(app: AppContext, location: str | None) -> Iterator[Ledger |
         yield None
 
 
+_MAX_DID_DOCUMENT_BYTES = 100_000
+
+
 def _load_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        fail(f"{path}: not a readable JSON DID document ({exc})")
+        text = read_credential_file(path, max_bytes=_MAX_DID_DOCUMENT_BYTES).decode("utf-8")
+        data = load_bounded_json(text)
+    except (InputError, ValueError) as exc:
+        fail(f"{_shown(str(path))}: not a readable JSON DID document ({_shown(str(exc))})")
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         fail(f"{path}: a DID document needs an 'id'")
     return data
