@@ -104,17 +104,21 @@ def extract_pdf_credentials(
     ``max_attachment_bytes``: a flate bomb costs no more than that.
     """
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     if len(pdf_bytes) > max_bytes:
         raise InputError(f"the PDF is {len(pdf_bytes)} bytes, over the limit of {max_bytes}")
     try:
-        with _bounded_decoding(max_attachment_bytes):
+        with _bounded_decoding(max_attachment_bytes, max_bytes):
             reader = PdfReader(io.BytesIO(pdf_bytes))
             entries = list(itertools.islice(reader.attachment_list, _MAX_ATTACHMENTS + 1))
             if len(entries) > _MAX_ATTACHMENTS:
                 raise InputError(f"the PDF has more than {_MAX_ATTACHMENTS} attachments")
             found = sorted(((entry.name, entry.content) for entry in entries), key=_by_name)
+    except LimitReachedError as exc:
+        raise InputError(
+            f"an attachment (or another stream) inflates past {max_attachment_bytes} bytes ({exc})"
+        ) from exc
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise InputError(f"not a readable PDF ({exc})") from exc
     for name, content in found:
@@ -127,12 +131,13 @@ def _by_name(item: tuple[str, bytes]) -> str:
     return item[0]
 
 
-def _bounded_decoding(max_output: int) -> AbstractContextManager[object]:
-    """pypdf's decoders (75 MB each by default) limited to ``max_output`` bytes a stream."""
+def _bounded_decoding(max_output: int, max_input: int) -> AbstractContextManager[object]:
+    """pypdf's decoders (75 MB each by default) limited to ``max_output`` bytes a stream; a
+    stream cannot declare itself longer than the file (``max_input``)."""
     from pypdf import apply_configuration
 
     return apply_configuration(
-        maximum_declared_stream_length=max_output,
+        maximum_declared_stream_length=max_input,
         array_based_stream_maximum_output_length=max_output,
         jbig2_maximum_output_length=max_output,
         lzw_maximum_output_length=max_output,
