@@ -135,7 +135,7 @@ def pdf_with_attachments(files: list[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
-def pdf_with_flate_bombs(count: int = 16, inflated_bytes: int = 70_000_000) -> bytes:
+def pdf_with_flate_bombs(count: int = 4, inflated_bytes: int = 70_000_000) -> bytes:
     """A PDF of about a megabyte whose ``count`` attachments each inflate to ``inflated_bytes``."""
     writer = PdfWriter()
     writer.add_blank_page(200, 200)

@@ -29,7 +29,7 @@ __all__ = [
 
 MAX_PDF_BYTES = 20_000_000
 MAX_ATTACHMENT_BYTES = 5_000_000
-_MAX_ATTACHMENTS = 16
+_MAX_ATTACHMENTS = 4  # one learner's ELM and OB3 (JSON or JWT); each costs seconds to verify
 _QR_BOX_PIXELS = 12  # ~7 px/mm at 4 cm: crisp at print resolution, small in the file
 
 
@@ -48,6 +48,8 @@ def render_certificate_pdf(
     """
     if not credentials:
         raise InputError("a certificate needs at least one signed credential")
+    if len(credentials) > _MAX_ATTACHMENTS:
+        raise InputError(f"a certificate carries at most {_MAX_ATTACHMENTS} credentials")
     documents = [_parse(name, data) for name, data in credentials]
     facts = _shown_facts(documents)
     pdf = CertificatePage(facts)
