@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 
+from microcred._bounded_json import load_bounded_json
 from microcred._cli_context import EXIT_NOT_VERIFIED, AppContext, fail
 from microcred._cli_ledger import open_home_ledger
 from microcred._cli_status import STATUS_DIR
@@ -26,11 +28,14 @@ from microcred.verifier import (
     StatusListFiles,
     StatusListSource,
     StatusSources,
+    Step,
     VerificationPolicy,
     VerificationReport,
     read_trust_list,
     verify_path,
 )
+from microcred.verifier._verify import unreadable_report
+from microcred.verifier.inputs import read_credential_file
 
 
 @click.command()
@@ -170,9 +175,9 @@ def verify(
                 status_as_of=now if at else None,
                 **trust,
             )
-            reports = [report for path in files for report in verify_path(path, policy)]
+            reports = _verify_each(files, policy, DEFAULT_STEPS)
     for report in reports:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else _render(report))
+        click.echo(_json_line(report) if as_json else _render(report))
     if not all(report.is_valid for report in reports):
         sys.exit(EXIT_NOT_VERIFIED)
 
@@ -201,8 +206,20 @@ def _verify_with_bundle(
         status_as_of=now if at else None,
         **policy_trust,
     )
-    steps = (*DEFAULT_STEPS, trust.check_freshness)
-    return [report for path in files for report in verify_path(path, policy, steps=steps)]
+    return _verify_each(files, policy, (*DEFAULT_STEPS, trust.check_freshness))
+
+
+def _verify_each(
+    files: Sequence[Path], policy: VerificationPolicy, steps: Sequence[Step]
+) -> list[VerificationReport]:
+    """Every file's reports; one file that cannot be verified never stops the others."""
+    reports: list[VerificationReport] = []
+    for path in files:
+        try:
+            reports += verify_path(path, policy, steps=steps)
+        except Exception as exc:  # verify_path reports; this is the last guard
+            reports.append(unreadable_report(str(path), exc))
+    return reports
 
 
 def _trust_settings(trust_lists: Sequence[Path], anchoring: str) -> dict[str, Any]:
@@ -248,11 +265,15 @@ def _verifier_ledger(app: AppContext, location: str | None) -> Iterator[Ledger |
         yield None
 
 
+_MAX_DID_DOCUMENT_BYTES = 100_000
+
+
 def _load_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        fail(f"{path}: not a readable JSON DID document ({exc})")
+        text = read_credential_file(path, max_bytes=_MAX_DID_DOCUMENT_BYTES).decode("utf-8")
+        data = load_bounded_json(text)
+    except (InputError, ValueError) as exc:
+        fail(f"{_shown(str(path))}: not a readable JSON DID document ({_shown(str(exc))})")
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         fail(f"{path}: a DID document needs an 'id'")
     return data
@@ -262,14 +283,27 @@ _COLOURS = {"PASS": "green", "FAIL": "red", "ERROR": "yellow", "SKIPPED": "brigh
 _VERDICT_COLOURS = {"valid": "green", "invalid": "red", "not verified": "yellow"}
 
 
+def _json_line(report: VerificationReport) -> str:
+    """The report as one line of JSON; ASCII escapes if it holds text UTF-8 cannot encode
+    (a lone surrogate from a file name that is not UTF-8)."""
+    line = json.dumps(report.to_dict(), ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(report.to_dict())
+    return line
+
+
 def _render(report: VerificationReport) -> str:
+    """The text report; every string that came from the input is shown escaped (``_shown``)."""
     verdict = str(report.verdict)
     head = click.style(verdict.upper(), fg=_VERDICT_COLOURS[verdict], bold=True)
-    lines = [f"{report.source}: {head}  ({report.credential_format}, {report.credential_id})"]
+    about = f"{_shown(report.credential_format)}, {_shown(str(report.credential_id))}"
+    lines = [f"{_shown(report.source)}: {head}  ({about})"]
     lines += _facts_block(report)
     for step in report.steps:
         status = click.style(f"{step.status!s:<8}", fg=_COLOURS[str(step.status)])
-        lines.append(f"  {status} {step.name:<10} {step.reason}")
+        lines.append(f"  {status} {_shown(step.name):<10} {_shown(step.reason)}")
     return "\n".join(lines)
 
 
@@ -286,7 +320,26 @@ def _facts_block(report: VerificationReport) -> list[str]:
         previous = ""
         for label, value in report.facts.text_lines():
             shown = f"{label}:" if label != previous else ""  # one label per group of languages
-            lines.append(f"    {shown:<12}{value}")
+            lines.append(f"    {shown:<12}{_shown(value)}")
             previous = label
-    lines += [f"  {click.style('Note:', fg='yellow', bold=True)} {note}" for note in report.notes]
+    note = click.style("Note:", fg="yellow", bold=True)
+    lines += [f"  {note} {_shown(text)}" for text in report.notes]
     return lines
+
+
+# Line breaks, escape sequences and other control characters (Unicode Cc), invisible format
+# characters such as bidi overrides (Cf), and line/paragraph separators (Zl, Zp): any of these
+# in a credential's id, an attachment's name or a reason could draw a fake report line.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _shown(text: str) -> str:
+    """``text`` with every unprintable character as a visible escape (``\\n``, ``\\x1b``, …)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE_CATEGORIES
+        else ch
+        for ch in text
+    )

@@ -81,5 +81,12 @@ def _open_image(image_bytes: bytes) -> Image.Image:
                     f"the image is {width}×{height} pixels, over {MAX_IMAGE_PIXELS} pixels"
                 )
             return image.convert("L")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        Image.DecompressionBombError,
+        ValueError,  # e.g. a zTXt/iTXt chunk inflating past Pillow's MAX_TEXT_CHUNK
+        SyntaxError,  # Pillow's "not a valid file" for several formats
+        EOFError,
+    ) as exc:
         raise InputError(f"not a readable image ({exc})") from exc

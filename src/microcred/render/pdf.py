@@ -7,8 +7,10 @@ gives the verifier the attached credentials back, byte for byte, within size bou
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +29,7 @@ __all__ = [
 
 MAX_PDF_BYTES = 20_000_000
 MAX_ATTACHMENT_BYTES = 5_000_000
-_MAX_ATTACHMENTS = 16
+_MAX_ATTACHMENTS = 4  # one learner's ELM and OB3 (JSON or JWT); each costs seconds to verify
 _QR_BOX_PIXELS = 12  # ~7 px/mm at 4 cm: crisp at print resolution, small in the file
 
 
@@ -46,6 +48,8 @@ def render_certificate_pdf(
     """
     if not credentials:
         raise InputError("a certificate needs at least one signed credential")
+    if len(credentials) > _MAX_ATTACHMENTS:
+        raise InputError(f"a certificate carries at most {_MAX_ATTACHMENTS} credentials")
     documents = [_parse(name, data) for name, data in credentials]
     facts = _shown_facts(documents)
     pdf = CertificatePage(facts)
@@ -95,20 +99,53 @@ def extract_pdf_credentials(
     max_bytes: int = MAX_PDF_BYTES,
     max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
 ) -> list[tuple[str, bytes]]:
-    """The files attached to a PDF (name, bytes), in name order; InputError if unreadable."""
+    """The files attached to a PDF (name, bytes), in name order; InputError if unreadable.
+
+    The attachments are counted before any is decompressed, and every stream pypdf decodes
+    meanwhile (attachments, object and cross-reference streams) stops at
+    ``max_attachment_bytes``: a flate bomb costs no more than that.
+    """
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     if len(pdf_bytes) > max_bytes:
         raise InputError(f"the PDF is {len(pdf_bytes)} bytes, over the limit of {max_bytes}")
     try:
-        attachments = PdfReader(io.BytesIO(pdf_bytes)).attachments
-        found = [(name, content) for name in sorted(attachments) for content in attachments[name]]
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        with _bounded_decoding(max_attachment_bytes, max_bytes):
+            reader = PdfReader(io.BytesIO(pdf_bytes))
+            entries = list(itertools.islice(reader.attachment_list, _MAX_ATTACHMENTS + 1))
+            if len(entries) > _MAX_ATTACHMENTS:
+                raise InputError(f"the PDF has more than {_MAX_ATTACHMENTS} attachments")
+            found = sorted(((entry.name, entry.content) for entry in entries), key=_by_name)
+    except LimitReachedError as exc:
+        raise InputError(
+            f"an attachment (or another stream) inflates past {max_attachment_bytes} bytes ({exc})"
+        ) from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise InputError(f"not a readable PDF ({exc})") from exc
-    if len(found) > _MAX_ATTACHMENTS:
-        raise InputError(f"the PDF has {len(found)} attachments, over {_MAX_ATTACHMENTS}")
     for name, content in found:
         if len(content) > max_attachment_bytes:
             raise InputError(f"attachment {name} is over {max_attachment_bytes} bytes")
     return found
+
+
+def _by_name(item: tuple[str, bytes]) -> str:
+    return item[0]
+
+
+def _bounded_decoding(max_output: int, max_input: int) -> AbstractContextManager[object]:
+    """pypdf's decoders (75 MB each by default) limited to ``max_output`` bytes a stream; a
+    stream cannot declare itself longer than the file (``max_input``)."""
+    from pypdf import apply_configuration
+
+    return apply_configuration(
+        maximum_declared_stream_length=max_input,
+        array_based_stream_maximum_output_length=max_output,
+        jbig2_maximum_output_length=max_output,
+        lzw_maximum_output_length=max_output,
+        run_length_maximum_output_length=max_output,
+        zlib_maximum_output_length=max_output,
+        brotli_maximum_output_length=max_output,
+        stream_decoding_work_maximum_length=4 * max_output,
+        image_maximum_buffer_size=max_output,
+    )

@@ -77,6 +77,10 @@ def validate_elm(document: Mapping[str, Any], *, include_proof: bool = True) -> 
         )
     except (pyshacl_turbo.ReportableRuntimeError, pyshacl_turbo.ValidationFailure) as exc:
         raise FormatError(f"SHACL validation could not run: {exc}") from exc
+    except ValueError as exc:
+        # The engine's N-Triples parser refuses what pyld let through: a malformed language
+        # tag in a language map, an IRI with spaces. The document's data is not valid RDF.
+        return ShaclReport(False, (f"not valid RDF: {exc}",))
     problems = sorted(_problems(report, shapes.graph)) + [_dropped(key) for key in dropped]
     return ShaclReport(bool(conforms) and not dropped, tuple(problems))
 
