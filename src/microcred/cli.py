@@ -37,6 +37,7 @@ from microcred.issuer import (
     load_issuer,
     read_profile,
 )
+from microcred.issuer.output import FileCounts
 from microcred.issuer.pending import pending_batches
 from microcred.issuer.profile import anchoring_account
 from microcred.issuer.run import IssueOutcome, IssueRequest, complete_batch, issue_cohort
@@ -265,11 +266,24 @@ class _ProgressBar:
 
 
 def _report_issue(outcome: IssueOutcome, formats: Sequence[str], issuer: Issuer) -> None:
-    verb = "resumed" if outcome.resumed else "issued"
+    files = outcome.files
+    verb = "issued"
+    if outcome.resumed:
+        verb = "rebuilt" if files.rebuilt else "resumed" if files.written else "checked"
     counts = ", ".join(f"{outcome.learners} {fmt}" for fmt in formats)
     click.echo(f"{verb} batch {outcome.batch_id}: {counts} credential(s) by {issuer.profile.did}")
-    click.echo(f"written to {outcome.out_dir}")
+    _report_files(outcome.out_dir, files)
     _report_anchor(outcome)
+
+
+def _report_files(out_dir: Path, files: FileCounts) -> None:
+    """What was done to the files, never more: no "written" when nothing was."""
+    if files.written:
+        click.echo(f"written: {files.written} file(s) to {out_dir}")
+    if files.rebuilt:
+        click.echo(f"rebuilt from the records: {files.rebuilt} file(s) in {out_dir}")
+    if files.verified:
+        click.echo(f"already present and verified: {files.verified} file(s) in {out_dir}")
 
 
 def _report_anchor(outcome: IssueOutcome) -> None:
@@ -277,12 +291,18 @@ def _report_anchor(outcome: IssueOutcome) -> None:
         _pending(outcome.out_dir, outcome.pending_reason)
     anchor = outcome.anchor
     if anchor is None:
-        click.echo(f"{outcome.out_dir} was already complete")
+        return
+    if outcome.anchored_before:
+        click.echo(
+            f"already anchored: root 0x{anchor.root.hex()} in block {anchor.block_number} on "
+            f"chain {anchor.chain_id} (recorded; no new transaction)"
+        )
         return
     how = "found already anchored" if anchor.reused else f"transaction {anchor.transaction_hash}"
     click.echo(
         f"anchored {outcome.out_dir}: root 0x{anchor.root.hex()} in block {anchor.block_number} "
-        f"on chain {anchor.chain_id} ({how})"
+        f"on chain {anchor.chain_id} ({how}); "
+        f"{outcome.anchor_files.written} file(s) written with their anchor proofs"
     )
 
 
@@ -327,6 +347,9 @@ def anchor(app: AppContext, out_dirs: Sequence[Path]) -> None:
                 account=account,
                 open_ledger=lambda: open_home_ledger(app.home),
             )
+            if outcome.anchored_before:
+                click.echo(f"{out_dir}: batch {outcome.batch_id} is already anchored")
+                _report_files(out_dir, outcome.files)
             _report_anchor(outcome)
 
 
