@@ -274,8 +274,11 @@ def test_deleted_status_list_files_are_rebuilt_identically(
     assert "published" not in again.output
     assert _snapshot(published) == original
     assert len(ledger_anchor_events(home.path)) == anchors
-    report = _verdicts(home, [out / "ob3" / "S00000.json"])[0]
-    assert report["verdict"] == "revoked" or "revoked" in json.dumps(report), report
+    revoked, valid = _verdicts(home, [out / "ob3" / "S00000.json", out / "ob3" / "S00002.json"])
+    status = {s["step"]: s for s in revoked["steps"]}["status"]  # type: ignore[attr-defined]
+    assert (revoked["verdict"], status["status"]) == ("invalid", "FAIL"), revoked
+    assert "revoked" in status["reason"]
+    assert valid["verdict"] == "valid", valid
 
     # The lost output folder of this (PostgreSQL or SQLite) batch comes back too.
     files = _snapshot(out)
