@@ -118,12 +118,21 @@ def test_a_deleted_anchored_batch_is_rebuilt_byte_identical(home: Home, tmp_path
     assert _snapshot(out) == original
     assert len(batch_records(home.database_url)) == batches
     assert len(ledger_anchor_events(home.path)) == anchors
+    batch_id = json.loads(original["manifest.json"])["batch"]
+    (record,) = [r for r in batch_records(home.database_url) if r.id == batch_id]
+    assert len(record.anchor_roots) == 1
     _assert_verifies(home, out)
 
     # Nothing missing now: the same command only checks, and says so.
     checked = home.issue(learners, out, *ALL_FORMATS)
     assert f"already present and verified: {len(original)} file(s)" in checked.output
     assert "written" not in checked.output and "rebuilt" not in checked.output
+
+    # --rebuild never issues: a mistyped --out is refused, not made a new batch.
+    refused = home.issue(learners, tmp_path / "typo", *ALL_FORMATS, "--rebuild", code=3)
+    assert "--rebuild: no batch" in refused.output and "nothing was issued" in refused.output
+    assert not (tmp_path / "typo").exists()
+    assert len(batch_records(home.database_url)) == batches
 
 
 def test_a_deleted_pending_batch_is_rebuilt_then_anchored_once(home: Home, tmp_path: Path) -> None:
@@ -134,7 +143,7 @@ def test_a_deleted_pending_batch_is_rebuilt_then_anchored_once(home: Home, tmp_p
     anchors = len(ledger_anchor_events(home.path))
     shutil.rmtree(out)
 
-    again = home.issue(learners, out, "--no-anchor", code=EXIT_PENDING)
+    again = home.issue(learners, out, "--no-anchor", "--rebuild", code=EXIT_PENDING)
     assert "written" not in again.output
     assert f"rebuilt from the records: {len(original)} file(s)" in again.output
     assert _snapshot(out) == original
@@ -159,6 +168,9 @@ def test_an_altered_file_is_restored_and_the_rest_verified(home: Home, tmp_path:
     original = _snapshot(out)
     altered = out / "ob3" / "R00001.json"
     altered.write_text(altered.read_text("utf-8").replace("R00001", "R99999"), "utf-8")
+    checked = home.run("anchor", str(out))  # nothing to anchor, and it says what is wrong
+    assert checked.exit_code == EXIT_BAD_INPUT, checked.output
+    assert f"{altered} is missing or altered" in checked.output
     again = home.issue(learners, out)
     assert "rebuilt from the records: 1 file(s)" in again.output
     assert f"already present and verified: {len(original) - 1} file(s)" in again.output

@@ -195,6 +195,11 @@ def _parse_names(names: Sequence[str]) -> dict[str, str]:
     help="Date of issue (UTC; default: now).",
 )
 @click.option("--no-anchor", is_flag=True, help="Do not anchor now; the batch stays pending.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Only rebuild the recorded batch of this command (refuse to issue a new one).",
+)
 @click.pass_obj
 def issue(
     app: AppContext,
@@ -204,6 +209,7 @@ def issue(
     formats: Sequence[str],
     issued: datetime | None,
     no_anchor: bool,
+    rebuild: bool,
 ) -> None:
     """Issue signed credentials for every learner of a cohort, and anchor the batch.
 
@@ -211,7 +217,9 @@ def issue(
     listed with its file, row and field. Each credential gets a status entry (revocation
     and suspension). The batch's Merkle root is then anchored on the ledger in one
     transaction; if that fails, the batch stays pending (exit code 4) and `microcred anchor`
-    completes it. If the command is interrupted, running it again resumes the same batch.
+    completes it. If the command is interrupted, running it again resumes the same batch;
+    if the output directory is lost or altered, running it again rebuilds its files from the
+    records, byte for byte (--rebuild: only that, never a new batch).
 
     \b
     Example:
@@ -225,6 +233,7 @@ def issue(
         formats=tuple(formats) or DEFAULT_FORMATS,
         issued=issued.replace(tzinfo=UTC) if issued else None,
         anchor=not no_anchor,
+        rebuild_only=rebuild,
     )
     secret = passphrase(confirm=False)
     issuer = load_issuer(app.home, secret)

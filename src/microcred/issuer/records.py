@@ -161,14 +161,20 @@ def recorded_hashes(store: Store, batch_id: str) -> dict[str, str]:
 
 
 def recorded_batch(
-    store: Store, *, batch_id: str | None = None, out_dir: Path | None = None
+    store: Store,
+    *,
+    batch_id: str | None = None,
+    out_dir: Path | None = None,
+    key: str | None = None,
 ) -> RecordedBatch | None:
-    """The batch with this id, or the latest one recorded for this output directory."""
+    """The batch with this id or key, or the latest one recorded for this output directory."""
     query = select(Batch, Specification).join(
         Specification, Specification.id == Batch.specification_id
     )
     if batch_id is not None:
         query = query.where(Batch.id == batch_id)
+    if key is not None:
+        query = query.where(Batch.input_sha256 == key)
     if out_dir is not None:
         query = query.where(Batch.out_dir == str(out_dir.resolve()))
     with store.transaction() as session:

@@ -55,6 +55,7 @@ from microcred.issuer.rebuild import (
 )
 from microcred.issuer.records import (
     BatchPlan,
+    RecordMismatch,
     batch_key,
     mark_batch,
     plan_batch,
@@ -88,6 +89,7 @@ class IssueRequest:
     formats: tuple[str, ...]
     issued: datetime | None = None  # default: now (and on resume: the recorded time)
     anchor: bool = True
+    rebuild_only: bool = False  # refuse unless the batch is already recorded
 
 
 def issue_cohort(
@@ -127,6 +129,11 @@ def issue_cohort(
             issuer.profile.did,
         )
         refuse_another_batch(store, key, inputs, issuer)
+        if request.rebuild_only and recorded_batch(store, key=key) is None:
+            raise RecordMismatch(
+                f"--rebuild: no batch of this specification, learners file and formats is "
+                f"recorded for {request.out_dir}; nothing was issued"
+            )
         plan = _plan(request, key, inputs, store, issuer, rng or random.SystemRandom(), now)
         check_issued(plan, _utc_seconds(request.issued) if request.issued else None)
         resumed = plan.state != "building" or request.out_dir.exists()
