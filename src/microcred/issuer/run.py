@@ -128,12 +128,7 @@ def issue_cohort(
             request.formats,
             issuer.profile.did,
         )
-        refuse_another_batch(store, key, inputs, issuer)
-        if request.rebuild_only and recorded_batch(store, key=key) is None:
-            raise RecordMismatch(
-                f"--rebuild: no batch of this specification, learners file and formats is "
-                f"recorded for {request.out_dir}; nothing was issued"
-            )
+        _check_recorded(store, key, inputs, issuer, request)
         plan = _plan(request, key, inputs, store, issuer, rng or random.SystemRandom(), now)
         check_issued(plan, _utc_seconds(request.issued) if request.issued else None)
         resumed = plan.state != "building" or request.out_dir.exists()
@@ -142,26 +137,44 @@ def issue_cohort(
             batch, files = _sign_in_chunks(store, plan, inputs, issuer, on_progress, now)
             write_manifest(batch, request.out_dir, batch_id=plan.batch_id)
             mark_batch(store, plan.batch_id, "pending-anchor", at=now())
-            mark_pending(home, request.out_dir)
             outcome = replace(outcome, files=files + FileCounts(written=1))
         else:
-            unsigned = build_documents(
-                recorded_awards(plan, spec, learners, issuer),
-                formats=request.formats,
-                statuses=plan.statuses,
-            )
-            files, anchor = restore_output(store, plan, inputs, unsigned, issuer, open_ledger)
+            files, anchor = _restore(store, plan, inputs, issuer, open_ledger)
             outcome = replace(outcome, files=files)
             if anchor is not None:
                 mark_done(home, request.out_dir)
                 return replace(outcome, anchor=anchor, anchored_before=True)
-            mark_pending(home, request.out_dir)
+        mark_pending(home, request.out_dir)
         if not request.anchor:
             return replace(outcome, pending_reason="anchoring skipped (--no-anchor)")
         anchored = _anchor_written(
             request.out_dir, home, store, issuer, account, open_ledger, now=now, resumed=resumed
         )
         return replace(anchored, files=outcome.files)
+
+
+def _check_recorded(
+    store: Store, key: str, inputs: BatchInputs, issuer: Issuer, request: IssueRequest
+) -> None:
+    """Refuse another batch's ``--out``; with ``--rebuild``, refuse anything not recorded."""
+    refuse_another_batch(store, key, inputs, issuer)
+    if request.rebuild_only and recorded_batch(store, key=key) is None:
+        raise RecordMismatch(
+            f"--rebuild: no batch of this specification, learners file and formats is "
+            f"recorded for {request.out_dir}; nothing was issued"
+        )
+
+
+def _restore(
+    store: Store, plan: BatchPlan, inputs: BatchInputs, issuer: Issuer, open_ledger: LedgerOpener
+) -> tuple[FileCounts, BatchAnchor | None]:
+    """A written batch: its files checked, and rebuilt where missing or altered."""
+    unsigned = build_documents(
+        recorded_awards(plan, inputs.spec, inputs.learners, issuer),
+        formats=inputs.formats,
+        statuses=plan.statuses,
+    )
+    return restore_output(store, plan, inputs, unsigned, issuer, open_ledger)
 
 
 def complete_batch(
