@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jwcrypto import jwk, jws
 
 from microcred.keys import DidResolver, KeyType, SigningKey, did_key, did_key_verification_method
 from microcred.proofs import is_compact_jws, sign_vc_jwt, verify_vc_jwt
@@ -52,6 +53,21 @@ def test_round_trip(key_type: KeyType, alg: str) -> None:
     assert result.outcome == "valid", result.reason
     assert (result.verification_method, result.cryptosuite) == (kid, f"VC-JWT {alg}")
     assert decoded == credential
+
+
+@pytest.mark.parametrize("key_type", [KeyType.ED25519, KeyType.P256])
+def test_signing_is_deterministic_and_jwcrypto_verifies_it(key_type: KeyType) -> None:
+    """A lost ob3-jwt file must be rebuilt byte for byte: RFC 6979 ECDSA, not a random k."""
+    key = SigningKey.generate(key_type)
+    kid = did_key_verification_method(key.public_key)
+    first = sign_vc_jwt(_credential(key), key, kid=kid)
+    assert sign_vc_jwt(_credential(key), key, kid=kid) == first
+    # An independent implementation accepts the hand-assembled compact JWS.
+    public = jwk.JWK(**{k: v for k, v in key.to_private_jwk().items() if k != "d"})
+    checked = jws.JWS()
+    checked.deserialize(first)
+    checked.verify(public)
+    assert json.loads(checked.payload)["jti"] == _credential(key)["id"]
 
 
 def test_tampered_payload_is_invalid() -> None:

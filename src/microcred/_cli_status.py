@@ -166,7 +166,7 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
     from microcred._cli_ledger import open_home_ledger
     from microcred.issuer import load_issuer
     from microcred.issuer.rotation import status_anchoring_account, status_list_signer
-    from microcred.issuer.status_lists import publish_status_lists
+    from microcred.issuer.status_lists import publish_status_lists, restore_status_files
 
     home: Path = app.home
     passphrase = app.passphrase(confirm=False)
@@ -186,13 +186,18 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
             )
     except MicrocredError as exc:
         raise MicrocredError(f"status lists not published (the changes are kept): {exc}") from exc
-    if not published:
-        click.echo("every status list is up to date")
-        return
     for item in published:
         click.echo(f"published {item.url} revision {item.revision} -> {item.path}")
-    assert anchor is not None
-    click.echo(f"anchored in block {anchor.block_number} (root 0x{anchor.root.hex()})")
+    if anchor is not None:
+        click.echo(f"anchored in block {anchor.block_number} (root 0x{anchor.root.hex()})")
+    with app.store() as store:
+        restored = restore_status_files(store, target)
+    if not published:
+        click.echo("every status list is up to date (nothing to sign or anchor)")
+    if restored.rebuilt:
+        click.echo(f"rebuilt from the records: {restored.rebuilt} status list file(s) in {target}")
+    if restored.verified:
+        click.echo(f"already present and verified: {restored.verified} file(s) in {target}")
 
 
 @status.command()

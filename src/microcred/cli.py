@@ -38,6 +38,7 @@ from microcred.issuer import (
     load_issuer,
     read_profile,
 )
+from microcred.issuer.output import FileCounts
 from microcred.issuer.pending import pending_batches
 from microcred.issuer.profile import anchoring_account
 from microcred.issuer.run import IssueOutcome, IssueRequest, complete_batch, issue_cohort
@@ -193,6 +194,11 @@ def _parse_names(names: Sequence[str]) -> dict[str, str]:
     help="Date of issue (UTC; default: now).",
 )
 @click.option("--no-anchor", is_flag=True, help="Do not anchor now; the batch stays pending.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Only rebuild the recorded batch of this command (refuse to issue a new one).",
+)
 @click.pass_obj
 def issue(
     app: AppContext,
@@ -202,6 +208,7 @@ def issue(
     formats: Sequence[str],
     issued: datetime | None,
     no_anchor: bool,
+    rebuild: bool,
 ) -> None:
     """Issue signed credentials for every learner of a cohort, and anchor the batch.
 
@@ -209,7 +216,9 @@ def issue(
     listed with its file, row and field. Each credential gets a status entry (revocation
     and suspension). The batch's Merkle root is then anchored on the ledger in one
     transaction; if that fails, the batch stays pending (exit code 4) and `microcred anchor`
-    completes it. If the command is interrupted, running it again resumes the same batch.
+    completes it. If the command is interrupted, running it again resumes the same batch;
+    if the output directory is lost or altered, running it again rebuilds its files from the
+    records, byte for byte (--rebuild: only that, never a new batch).
 
     \b
     Example:
@@ -223,6 +232,7 @@ def issue(
         formats=tuple(formats) or DEFAULT_FORMATS,
         issued=issued.replace(tzinfo=UTC) if issued else None,
         anchor=not no_anchor,
+        rebuild_only=rebuild,
     )
     secret = passphrase(confirm=False)
     issuer = load_issuer(app.home, secret)
@@ -264,11 +274,24 @@ class _ProgressBar:
 
 
 def _report_issue(outcome: IssueOutcome, formats: Sequence[str], issuer: Issuer) -> None:
-    verb = "resumed" if outcome.resumed else "issued"
+    files = outcome.files
+    verb = "issued"
+    if outcome.resumed:
+        verb = "rebuilt" if files.rebuilt else "resumed" if files.written else "checked"
     counts = ", ".join(f"{outcome.learners} {fmt}" for fmt in formats)
     click.echo(f"{verb} batch {outcome.batch_id}: {counts} credential(s) by {issuer.profile.did}")
-    click.echo(f"written to {outcome.out_dir}")
+    _report_files(outcome.out_dir, files)
     _report_anchor(outcome)
+
+
+def _report_files(out_dir: Path, files: FileCounts) -> None:
+    """What was done to the files, never more: no "written" when nothing was."""
+    if files.written:
+        click.echo(f"written: {files.written} file(s) to {out_dir}")
+    if files.rebuilt:
+        click.echo(f"rebuilt from the records: {files.rebuilt} file(s) in {out_dir}")
+    if files.verified:
+        click.echo(f"already present and verified: {files.verified} file(s) in {out_dir}")
 
 
 def _report_anchor(outcome: IssueOutcome) -> None:
@@ -276,12 +299,18 @@ def _report_anchor(outcome: IssueOutcome) -> None:
         _pending(outcome.out_dir, outcome.pending_reason)
     anchor = outcome.anchor
     if anchor is None:
-        click.echo(f"{outcome.out_dir} was already complete")
+        return
+    if outcome.anchored_before:
+        click.echo(
+            f"already anchored: root 0x{anchor.root.hex()} in block {anchor.block_number} on "
+            f"chain {anchor.chain_id} (recorded; no new transaction)"
+        )
         return
     how = "found already anchored" if anchor.reused else f"transaction {anchor.transaction_hash}"
     click.echo(
         f"anchored {outcome.out_dir}: root 0x{anchor.root.hex()} in block {anchor.block_number} "
-        f"on chain {anchor.chain_id} ({how})"
+        f"on chain {anchor.chain_id} ({how}); "
+        f"{outcome.anchor_files.written} file(s) written with their anchor proofs"
     )
 
 
@@ -326,6 +355,9 @@ def anchor(app: AppContext, out_dirs: Sequence[Path]) -> None:
                 account=account,
                 open_ledger=lambda: open_home_ledger(app.home),
             )
+            if outcome.anchored_before:
+                click.echo(f"{out_dir}: batch {outcome.batch_id} is already anchored")
+                _report_files(out_dir, outcome.files)
             _report_anchor(outcome)
 
 

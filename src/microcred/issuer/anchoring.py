@@ -90,8 +90,25 @@ def anchor_record(
         contract=anchor.contract,
         block_number=anchor.block_number,
         block_time=anchor.block_time,
+        anchored_by=anchor.anchored_by,
         created_at=at,
         anchored_at=datetime.fromtimestamp(anchor.block_time, UTC),
+    )
+
+
+def anchor_of_record(row: Anchor, anchored_by: str) -> BatchAnchor:
+    """The anchor as the store recorded it (``anchored_by``: the row's, or the ledger's)."""
+    if row.chain_id is None or row.contract is None or row.block_number is None:
+        raise LedgerError(f"the recorded anchor of root 0x{row.root_hex} is incomplete")
+    return BatchAnchor(
+        root=bytes.fromhex(row.root_hex),
+        chain_id=row.chain_id,
+        contract=row.contract,
+        transaction_hash=row.tx_hash or "",
+        block_number=row.block_number,
+        block_time=row.block_time or 0,
+        anchored_by=anchored_by,
+        reused=True,
     )
 
 

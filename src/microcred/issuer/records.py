@@ -23,9 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microcred.elm_models.record import Learner, MicroCredentialSpec
+from microcred.errors import MicrocredError
 from microcred.issuer.batch import document_formats
 from microcred.status import revocation_and_suspension_entry
 from microcred.store import (
+    Anchor,
     Batch,
     Credential,
     Specification,
@@ -33,6 +35,7 @@ from microcred.store import (
     StatusList,
     Store,
     allocate_slots,
+    existing_slots,
     open_status_list,
 )
 
@@ -40,6 +43,25 @@ from microcred.store import (
 # completes its 2-bit status entry (see microcred.status.revocation_and_suspension_entry).
 _PARTNER_SUFFIX = "#suspension"
 _Row = TypeVar("_Row", Batch, Specification)
+
+
+class RecordMismatch(MicrocredError):
+    """The input or the output directory does not match what the records say of the batch."""
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """What the records keep of a batch (no learner data beyond the learner ids)."""
+
+    batch_id: str
+    key: str
+    state: str
+    issued: datetime
+    spec_uri: str
+    spec_sha256: str
+    spec_title: str
+    learner_ids: frozenset[str]
+    documents: frozenset[str]  # the document formats recorded: elm, ob3
 
 
 @dataclass(frozen=True)
@@ -81,6 +103,7 @@ def plan_batch(
     status_base_url: str,
     rng: random.Random,
     issuer_did: str | None = None,
+    out_dir: Path | None = None,
 ) -> BatchPlan:
     """Find the batch made by this exact input, or record a new one with all its ids and slots.
 
@@ -90,12 +113,12 @@ def plan_batch(
     documents = document_formats(formats)
     with store.transaction() as session:
         batch = _find_batch(session, key) or _new_batch(
-            session, key, spec, spec_sha256, learners, documents, issued
+            session, key, spec, spec_sha256, learners, documents, issued, out_dir
         )
         rows = _credential_rows(session, batch.id)
         ids = _ids_by_learner(rows)
         if len(ids) != len(learners) or any(learner.learner_id not in ids for learner in learners):
-            raise ValueError(f"batch {batch.id} in the store does not match the learners file")
+            raise RecordMismatch(f"batch {batch.id} in the store does not match the learners file")
         statuses = _allocate_statuses(
             session, [row.id for row in rows], rng, batch.created_at, status_base_url, issuer_did
         )
@@ -120,7 +143,11 @@ def mark_batch(
             if credential is None:
                 raise ValueError(f"no credential {credential_id} in batch {batch_id}")
             if credential.sha256 not in (None, digest):
-                raise ValueError(f"{credential_id} was already signed differently")
+                raise RecordMismatch(
+                    f"{credential_id} (learner {credential.learner_ref}) was already signed "
+                    f"differently (recorded sha256 {credential.sha256}, now {digest}); "
+                    "nothing was written"
+                )
             credential.sha256, credential.signed_at = digest, credential.signed_at or at
         batch.state, batch.updated_at = state, at
 
@@ -132,6 +159,67 @@ def recorded_hashes(store: Store, batch_id: str) -> dict[str, str]:
             Credential.batch_id == batch_id, Credential.sha256.is_not(None)
         )
         return {credential_id: str(digest) for credential_id, digest in session.execute(query)}
+
+
+def recorded_batch(
+    store: Store,
+    *,
+    batch_id: str | None = None,
+    out_dir: Path | None = None,
+    key: str | None = None,
+) -> RecordedBatch | None:
+    """The batch with this id or key, or the latest one recorded for this output directory."""
+    query = select(Batch, Specification).join(
+        Specification, Specification.id == Batch.specification_id
+    )
+    if batch_id is not None:
+        query = query.where(Batch.id == batch_id)
+    if key is not None:
+        query = query.where(Batch.input_sha256 == key)
+    if out_dir is not None:
+        query = query.where(Batch.out_dir == str(out_dir.resolve()))
+    with store.transaction() as session:
+        found = session.execute(query.order_by(Batch.created_at.desc()).limit(1)).first()
+        if found is None:
+            return None
+        batch, specification = found
+        rows = _credential_rows(session, batch.id)
+        return RecordedBatch(
+            batch.id,
+            batch.input_sha256,
+            batch.state,
+            batch.issued_at,
+            specification.spec_uri,
+            specification.sha256,
+            specification.title,
+            frozenset(row.learner_ref or "" for row in rows),
+            frozenset(row.format for row in rows),
+        )
+
+
+def recorded_plan(store: Store, batch_id: str) -> BatchPlan:
+    """The ids and status entries recorded for a batch (nothing is allocated)."""
+    with store.transaction() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise RecordMismatch(f"no batch {batch_id} in the records")
+        rows = _credential_rows(session, batch_id)
+        slots = existing_slots(session, "revocation", [row.id for row in rows])
+        statuses = {
+            cid: revocation_and_suspension_entry(slot.list_url, slot.index)
+            for cid, slot in slots.items()
+        }
+        return BatchPlan(batch.id, batch.issued_at, batch.state, _ids_by_learner(rows), statuses)
+
+
+def recorded_anchor_row(store: Store, batch_id: str) -> Anchor | None:
+    """The latest anchor recorded for the batch (detached: safe to read after the session)."""
+    with store.transaction() as session:
+        query = select(Anchor).where(Anchor.batch_id == batch_id)
+        row = session.scalar(query.order_by(Anchor.id.desc()).limit(1))
+        if row is not None:
+            session.expunge(row)
+        return row
 
 
 def _find_batch(session: Session, key: str) -> Batch | None:
@@ -146,11 +234,12 @@ def _new_batch(
     learners: Sequence[Learner],
     documents: Sequence[str],
     issued: datetime,
+    out_dir: Path | None,
 ) -> Batch:
     specification = _specification(session, spec, spec_sha256, issued)
     return _first_writer_wins(
         session,
-        lambda: _add_batch(session, key, specification, learners, documents, issued),
+        lambda: _add_batch(session, key, specification, learners, documents, issued, out_dir),
         lambda: _find_batch(session, key),
     )
 
@@ -177,6 +266,7 @@ def _add_batch(
     learners: Sequence[Learner],
     documents: Sequence[str],
     issued: datetime,
+    out_dir: Path | None,
 ) -> Batch:
     batch = Batch(
         id=str(uuid.uuid4()),
@@ -186,6 +276,7 @@ def _add_batch(
         learner_count=len(learners),
         credential_count=len(documents) * len(learners),
         input_sha256=key,
+        out_dir=str(out_dir.resolve()) if out_dir is not None else None,
         created_at=issued,
         updated_at=issued,
     )

@@ -10,11 +10,9 @@ a ledger outage) resumes from the recorded state with the same ids, time and ind
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,41 +20,51 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
 
-from microcred.chain import Ledger, LedgerError
-from microcred.chain.anchor_proof import without_anchor_proofs
+from microcred.chain import LedgerError
 from microcred.elm_models.readers import read_learners, read_spec
-from microcred.elm_models.record import Award, Learner, MicroCredentialSpec
 from microcred.issuer.anchoring import BatchAnchor, anchor_record
 from microcred.issuer.batch import (
     Batch,
     IssuedCredential,
     Progress,
-    UnsignedCredential,
     build_documents,
-    make_awards,
     sign_credential,
 )
 from microcred.issuer.locks import batch_in_hand
 from microcred.issuer.output import (
+    ANCHORED,
+    FileCounts,
     OutputError,
-    credential_files,
-    finish_batch,
+    anchor_output,
+    check_file_names,
     read_manifest,
     write_credential_files,
     write_manifest,
 )
 from microcred.issuer.pending import mark_done, mark_pending
 from microcred.issuer.profile import Issuer
+from microcred.issuer.rebuild import (
+    BatchInputs,
+    LedgerOpener,
+    check_issued,
+    document_hash,
+    recorded_awards,
+    refuse_another_batch,
+    restore_output,
+    signed_from_files,
+)
 from microcred.issuer.records import (
     BatchPlan,
+    RecordMismatch,
     batch_key,
     mark_batch,
     plan_batch,
+    recorded_batch,
     recorded_hashes,
 )
 from microcred.store import Anchor, Store
 
-LedgerOpener = Callable[[], AbstractContextManager[Ledger]]
+__all__ = ["IssueOutcome", "IssueRequest", "complete_batch", "document_hash", "issue_cohort"]
 CHUNK = 200  # credentials signed between two commits of the records
 
 
@@ -68,6 +76,9 @@ class IssueOutcome:
     resumed: bool
     anchor: BatchAnchor | None
     pending_reason: str | None  # set when the batch is written but not anchored
+    files: FileCounts = field(default_factory=FileCounts)  # the credential files, manifest
+    anchored_before: bool = False  # ``anchor`` is the recorded one: no transaction now
+    anchor_files: FileCounts = field(default_factory=FileCounts)  # given anchor proofs now
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ class IssueRequest:
     formats: tuple[str, ...]
     issued: datetime | None = None  # default: now (and on resume: the recorded time)
     anchor: bool = True
+    rebuild_only: bool = False  # refuse unless the batch is already recorded
 
 
 def issue_cohort(
@@ -92,25 +104,77 @@ def issue_cohort(
     on_progress: Progress | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> IssueOutcome:
-    """Issue (or resume) the batch of ``request``; raises BatchBusy if another process has it."""
+    """Issue, resume or rebuild the batch of ``request``; BatchBusy if another process has it.
+
+    A batch already written is checked file by file against the records; missing or altered
+    files are re-created (see ``rebuild``), never a second batch.
+    """
     spec = read_spec(request.spec_file)
     learners = read_learners(request.learners_file, spec)
+    check_file_names(learners, request.learners_file)  # before any index is spent
+    inputs = BatchInputs(
+        spec,
+        hashlib.sha256(request.spec_file.read_bytes()).hexdigest(),
+        learners,
+        request.learners_file,
+        request.formats,
+        request.out_dir,
+    )
     with batch_in_hand(home, request.out_dir):
-        plan = _plan(request, spec, learners, store, issuer, rng or random.SystemRandom(), now)
+        key = batch_key(
+            request.spec_file,
+            request.learners_file,
+            request.out_dir,
+            request.formats,
+            issuer.profile.did,
+        )
+        _check_recorded(store, key, inputs, issuer, request)
+        plan = _plan(request, key, inputs, store, issuer, rng or random.SystemRandom(), now)
+        check_issued(plan, _utc_seconds(request.issued) if request.issued else None)
         resumed = plan.state != "building" or request.out_dir.exists()
+        outcome = IssueOutcome(request.out_dir, plan.batch_id, len(learners), resumed, None, None)
         if plan.state in ("building", "signed"):
-            batch = _sign_in_chunks(store, plan, spec, learners, issuer, request, on_progress, now)
+            batch, files = _sign_in_chunks(store, plan, inputs, issuer, on_progress, now)
             write_manifest(batch, request.out_dir, batch_id=plan.batch_id)
             mark_batch(store, plan.batch_id, "pending-anchor", at=now())
-            mark_pending(home, request.out_dir)
-        outcome = IssueOutcome(request.out_dir, plan.batch_id, len(learners), resumed, None, None)
-        if plan.state == "anchored":
-            return outcome
+            outcome = replace(outcome, files=files + FileCounts(written=1))
+        else:
+            files, anchor = _restore(store, plan, inputs, issuer, open_ledger)
+            outcome = replace(outcome, files=files)
+            if anchor is not None:
+                mark_done(home, request.out_dir)
+                return replace(outcome, anchor=anchor, anchored_before=True)
+        mark_pending(home, request.out_dir)
         if not request.anchor:
             return replace(outcome, pending_reason="anchoring skipped (--no-anchor)")
-        return _anchor_written(
+        anchored = _anchor_written(
             request.out_dir, home, store, issuer, account, open_ledger, now=now, resumed=resumed
         )
+        return replace(anchored, files=outcome.files)
+
+
+def _check_recorded(
+    store: Store, key: str, inputs: BatchInputs, issuer: Issuer, request: IssueRequest
+) -> None:
+    """Refuse another batch's ``--out``; with ``--rebuild``, refuse anything not recorded."""
+    refuse_another_batch(store, key, inputs, issuer)
+    if request.rebuild_only and recorded_batch(store, key=key) is None:
+        raise RecordMismatch(
+            f"--rebuild: no batch of this specification, learners file and formats is "
+            f"recorded for {request.out_dir}; nothing was issued"
+        )
+
+
+def _restore(
+    store: Store, plan: BatchPlan, inputs: BatchInputs, issuer: Issuer, open_ledger: LedgerOpener
+) -> tuple[FileCounts, BatchAnchor | None]:
+    """A written batch: its files checked, and rebuilt where missing or altered."""
+    unsigned = build_documents(
+        recorded_awards(plan, inputs.spec, inputs.learners, issuer),
+        formats=inputs.formats,
+        statuses=plan.statuses,
+    )
+    return restore_output(store, plan, inputs, unsigned, issuer, open_ledger)
 
 
 def complete_batch(
@@ -133,32 +197,30 @@ def complete_batch(
 
 def _plan(
     request: IssueRequest,
-    spec: MicroCredentialSpec,
-    learners: Sequence[Learner],
+    key: str,
+    inputs: BatchInputs,
     store: Store,
     issuer: Issuer,
     rng: random.Random,
     now: Callable[[], datetime],
 ) -> BatchPlan:
-    key = batch_key(
-        request.spec_file,
-        request.learners_file,
-        request.out_dir,
-        request.formats,
-        issuer.profile.did,
-    )
     return plan_batch(
         store,
         key=key,
-        spec=spec,
-        spec_sha256=hashlib.sha256(request.spec_file.read_bytes()).hexdigest(),
-        learners=learners,
+        spec=inputs.spec,
+        spec_sha256=inputs.spec_sha256,
+        learners=inputs.learners,
         formats=request.formats,
-        issued=(request.issued or now()).astimezone(UTC).replace(microsecond=0),
+        issued=_utc_seconds(request.issued or now()),
         status_base_url=issuer.profile.status_lists_url,
         rng=rng,
         issuer_did=issuer.profile.did,
+        out_dir=request.out_dir,
     )
+
+
+def _utc_seconds(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _anchor_written(
@@ -175,87 +237,74 @@ def _anchor_written(
     # A ledger failure leaves the batch pending, never half-done.
     manifest = read_manifest(out_dir)
     outcome = IssueOutcome(out_dir, manifest["batch"], manifest["count"], resumed, None, None)
+    recorded = recorded_batch(store, batch_id=str(manifest["batch"]))
+    if manifest.get("state") == ANCHORED and recorded and recorded.state == ANCHORED:
+        return _already_anchored(out_dir, home, manifest, outcome)
     try:
-        anchor = finish_batch(out_dir, open_ledger, account, issuer)
+        anchor, written = anchor_output(out_dir, open_ledger, account, issuer)
     except (LedgerError, OutputError) as exc:
         return replace(outcome, pending_reason=str(exc))
     _record_anchor(store, manifest["batch"], anchor, now())
     mark_done(home, out_dir)
-    return replace(outcome, anchor=anchor)
+    return replace(outcome, anchor=anchor, anchor_files=written)
+
+
+def _already_anchored(
+    out_dir: Path, home: Path, manifest: Mapping[str, Any], outcome: IssueOutcome
+) -> IssueOutcome:
+    """Nothing to anchor: check the files against the manifest's hashes instead."""
+    names = [name for entry in manifest["credentials"] for name in entry["files"].items()]
+    altered = [name for name, digest in names if _file_sha256(out_dir / name) != digest]
+    if altered:
+        raise OutputError(
+            f"{out_dir / altered[0]} is missing or altered ({len(altered)} file(s) in all); "
+            "run the batch's 'microcred issue' command again to rebuild them from the records"
+        )
+    mark_done(home, out_dir)
+    return replace(outcome, files=FileCounts(verified=len(names) + 1), anchored_before=True)
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _sign_in_chunks(
     store: Store,
     plan: BatchPlan,
-    spec: MicroCredentialSpec,
-    learners: Sequence[Learner],
+    inputs: BatchInputs,
     issuer: Issuer,
-    request: IssueRequest,
     on_progress: Progress | None,
     now: Callable[[], datetime],
-) -> Batch:
+) -> tuple[Batch, FileCounts]:
     """Sign chunk by chunk: record the hashes, then write the files, then the next chunk.
 
     A credential whose recorded hash matches its file is taken from the file on a rerun,
     so a resumed batch does not sign again what it already delivered.
     """
     unsigned = build_documents(
-        _awards(plan, spec, learners, issuer), formats=request.formats, statuses=plan.statuses
+        recorded_awards(plan, inputs.spec, inputs.learners, issuer),
+        formats=inputs.formats,
+        statuses=plan.statuses,
     )
     known = recorded_hashes(store, plan.batch_id)
     signed: list[IssuedCredential] = []
+    files = FileCounts()
     for start in range(0, len(unsigned), CHUNK):
         chunk = [
-            _from_files(item, request.out_dir, known) or sign_credential(item, issuer)
+            signed_from_files(item, inputs.out_dir, known) or sign_credential(item, issuer)
             for item in unsigned[start : start + CHUNK]
         ]
         mark_batch(store, plan.batch_id, "building", at=now(), hashes=_hashes(chunk))
-        write_credential_files(chunk, request.out_dir)
+        files += write_credential_files(chunk, inputs.out_dir)
         signed += chunk
         if on_progress:
             for done in range(start + 1, start + len(chunk) + 1):
                 on_progress(done, len(unsigned))
     mark_batch(store, plan.batch_id, "signed", at=now())
-    return Batch(spec, plan.issued, request.formats, tuple(signed))
-
-
-def _awards(
-    plan: BatchPlan, spec: MicroCredentialSpec, learners: Sequence[Learner], issuer: Issuer
-) -> list[Award]:
-    """Awards with the recorded ids and time: identical on every run.
-
-    A format the batch does not produce keeps the fresh id ``make_awards`` gave it: no
-    document carries it.
-    """
-    awards = []
-    for award in make_awards(spec, learners, issuer.profile, issued=plan.issued):
-        recorded = plan.credentials[award.learner.learner_id]
-        awards.append(
-            replace(
-                award,
-                elm_id=recorded.elm_id or award.elm_id,
-                ob3_id=recorded.ob3_id or award.ob3_id,
-            )
-        )
-    return awards
-
-
-def _from_files(
-    item: UnsignedCredential, out_dir: Path, known: Mapping[str, str]
-) -> IssuedCredential | None:
-    """The credential as already written, if the store recorded exactly that document."""
-    candidate = IssuedCredential(item.award, item.elm, item.ob3)
-    documents = {}
-    for name in credential_files(candidate):
-        path = out_dir / name
-        if not path.exists():
-            return None
-        document = without_anchor_proofs(json.loads(path.read_text("utf-8")))
-        credential_id = item.award.elm_id if name.startswith("elm/") else item.award.ob3_id
-        if known.get(credential_id) != document_hash(document):
-            return None
-        documents[name.split("/", 1)[0]] = document
-    return IssuedCredential(item.award, documents.get("elm"), documents.get("ob3"))
+    return Batch(inputs.spec, plan.issued, inputs.formats, tuple(signed)), files
 
 
 def _hashes(credentials: Sequence[IssuedCredential]) -> dict[str, str]:
@@ -269,12 +318,6 @@ def _hashes(credentials: Sequence[IssuedCredential]) -> dict[str, str]:
             if document is not None:
                 hashes[credential_id] = document_hash(document)
     return hashes
-
-
-def document_hash(document: Mapping[str, Any]) -> str:
-    """SHA-256 of a signed credential as the store records it (sorted-key JSON, no anchor)."""
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _record_anchor(store: Store, batch_id: str, anchor: BatchAnchor, at: datetime) -> None:

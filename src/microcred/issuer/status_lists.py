@@ -7,10 +7,15 @@ list say on date D?" has an answer nobody can rewrite.
 
     <status dir>/<list id>.json               the current version (what the URL serves)
     <status dir>/<list id>/r<revision>.json   every published version, kept
+
+The records keep every published version's exact text, so ``restore_status_files`` can
+re-create a lost or altered directory byte for byte (each text checked against its recorded
+SHA-256 first), without signing or anchoring anything again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -53,6 +58,7 @@ from microcred.store import (
     StatusList,
     StatusListVersion,
     Store,
+    StoreError,
     record_publication,
     set_status,
 )
@@ -268,3 +274,40 @@ def _write(status_dir: Path, lst: StatusList, revision: int, text: str) -> Publi
         tmp.write_text(text, "utf-8")
         os.replace(tmp, path)
     return PublishedList(lst.id, lst.url, revision, status_dir / f"{lst.id}.json")
+
+
+@dataclass(frozen=True)
+class RestoredFiles:
+    verified: int  # already there, byte-identical to the recorded version
+    rebuilt: int  # missing or altered, written again from the records
+
+
+def restore_status_files(store: Store, status_dir: Path) -> RestoredFiles:
+    """Every recorded version's file, and each list's current file, as published.
+
+    StoreError (nothing written) if a recorded text does not match its recorded SHA-256.
+    """
+    with store.transaction() as session:
+        rows = session.execute(
+            select(StatusListVersion.list_id, StatusListVersion.revision)
+            .add_columns(StatusListVersion.document, StatusListVersion.sha256)
+            .order_by(StatusListVersion.list_id, StatusListVersion.revision)
+        ).all()
+    files: dict[Path, bytes] = {}
+    for list_id, revision, document, sha256 in rows:
+        data = document.encode("utf-8")
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise StoreError(f"the recorded revision {revision} of list {list_id} is corrupt")
+        files[status_dir / list_id / f"r{revision}.json"] = data
+        files[status_dir / f"{list_id}.json"] = data  # the highest revision comes last
+    verified = rebuilt = 0
+    for path, data in files.items():
+        if path.is_file() and path.read_bytes() == data:
+            verified += 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        rebuilt += 1
+    return RestoredFiles(verified, rebuilt)

@@ -40,15 +40,23 @@ def is_compact_jws(text: str) -> bool:
 def sign_vc_jwt(credential: Mapping[str, Any], key: SigningKey, *, kid: str) -> str:
     """A compact JWS (EdDSA for Ed25519, ES256 for P-256) of ``credential`` with OB3 claims.
 
+    Signed with the key's own ``sign`` (Ed25519; RFC 6979 ECDSA as raw r‖s, which is the JWS
+    form): the same credential always gives the same token, so a lost batch can be rebuilt
+    byte for byte. jwcrypto's ES256 would draw a random nonce.
+
     ProofError if JSON-LD would drop part of the credential: a JSON-LD reader of the token
     would not see what the issuer signed.
     """
     expand_checked(credential)
     payload = {**credential, **_claims_for(credential)}
     header = {"alg": _ALG_FOR_KEY[key.key_type], "kid": kid, "typ": "JWT"}
-    token = jws.JWS(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
-    token.add_signature(jwk.JWK(**key.to_private_jwk()), None, json.dumps(header))
-    return str(token.serialize(compact=True))
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(body)}"
+    return f"{signing_input}.{_b64url(key.sign(signing_input.encode('ascii')))}"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def _claims_for(credential: Mapping[str, Any]) -> dict[str, Any]:

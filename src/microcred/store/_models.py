@@ -96,6 +96,9 @@ class Batch(Base):
     learner_count: Mapped[int] = mapped_column(Integer)
     credential_count: Mapped[int] = mapped_column(Integer, default=0)
     input_sha256: Mapped[str] = mapped_column(String(_SHA256_HEX), unique=True, index=True)
+    # The resolved output directory: a rerun into it finds this batch even if the files are
+    # gone (NULL for batches recorded before migration 0004).
+    out_dir: Mapped[str | None] = mapped_column(String(4096))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -199,6 +202,7 @@ class Anchor(Base):
     contract: Mapped[str | None] = mapped_column(String(42))
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     block_time: Mapped[int | None] = mapped_column(BigInteger)
+    anchored_by: Mapped[str | None] = mapped_column(String(42))  # NULL before migration 0004
     created_at: Mapped[datetime]
     anchored_at: Mapped[datetime | None]
 
