@@ -183,3 +183,16 @@ def test_rotation_needs_the_passphrase(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["keys", "rotate"], env=env, catch_exceptions=False)
     assert result.exit_code == 3 and "wrong passphrase" in result.output
     assert (home / "issuer.json").read_bytes() == before
+
+
+def test_rotation_waits_for_pending_batches(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _ok(home, *INIT)
+    learners = write_learners(tmp_path / "P.csv", 1, "P")
+    out = tmp_path / "out-P"
+    args = ["issue", "--spec", str(SPEC), "--learners", str(learners), "--out", str(out)]
+    assert _run(home, *args, "--no-anchor").exit_code == 4  # signed, not anchored
+    before = (home / "issuer.json").read_bytes()
+    refused = _run(home, "keys", "rotate")
+    assert refused.exit_code == 3 and "microcred anchor" in refused.output
+    assert (home / "issuer.json").read_bytes() == before

@@ -31,6 +31,7 @@ from sqlalchemy import update
 
 from microcred.chain import Ledger, create_keystore, load_account
 from microcred.errors import KeyStoreError
+from microcred.issuer.pending import pending_batches
 from microcred.issuer.profile import (
     DID_DOCUMENT_FILE,
     PROFILE_FILE,
@@ -89,6 +90,14 @@ def rotate_keys(
     data = profile_data(home)
     current = load_issuer(home, passphrase)
     check_new_passphrase(passphrase)
+    waiting = pending_batches(home)
+    if waiting:
+        # They are signed by the current key; after a did:key rotation the new anchoring
+        # address would be accredited for another DID, and their `accredited` step would fail.
+        raise KeyStoreError(
+            f"{len(waiting)} batch(es) signed but not anchored yet ({waiting[0]}): "
+            "run 'microcred anchor' before rotating keys"
+        )
     old_key_file = signing_key_path(home, data)
     old_keystore = anchoring_keystore_path(home, data)
     # Every list opened so far belongs to the DID in use until now; record it before the

@@ -112,12 +112,6 @@ def change_status(
     return [StatusChange(cid, action) for cid in credential_ids]
 
 
-def credentials_of_learner(store: Store, learner_ref: str) -> list[str]:
-    with store.transaction() as session:
-        query = select(Credential.id).where(Credential.learner_ref == learner_ref)
-        return list(session.scalars(query.order_by(Credential.id)))
-
-
 @dataclass(frozen=True)
 class CredentialInfo:
     """What a person deciding on a status change needs to see about one credential."""
