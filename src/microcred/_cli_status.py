@@ -165,7 +165,11 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
     """
     from microcred._cli_ledger import open_home_ledger
     from microcred.issuer import load_issuer
-    from microcred.issuer.rotation import status_anchoring_account, status_list_signer
+    from microcred.issuer.rotation import (
+        status_anchoring_account,
+        status_list_signer,
+        status_marker_accounts,
+    )
     from microcred.issuer.status_lists import publish_status_lists, restore_status_files
 
     home: Path = app.home
@@ -183,6 +187,7 @@ def publish(app: AppContext, out_dir: Path | None) -> None:
                 account=status_anchoring_account(home, passphrase, ledger, now),
                 at=now,
                 signer_for=status_list_signer(home, passphrase),
+                marker_account=status_marker_accounts(home, passphrase, ledger, now),
             )
     except MicrocredError as exc:
         raise MicrocredError(f"status lists not published (the changes are kept): {exc}") from exc

@@ -237,3 +237,41 @@ def status_anchoring_account(
         if address and ledger.is_accredited_at(str(address), moment):
             return load_account(home / str(entry["anchoring_keystore"]), passphrase)
     return current  # anchoring will fail and say why
+
+
+def status_marker_accounts(
+    home: Path, passphrase: str, ledger: Ledger, at: datetime
+) -> Callable[[str | None], LocalAccount]:
+    """For a list's DID, the account that anchors its revision markers.
+
+    A verifier counts a list's revision markers only from an address accredited for the
+    list's DID (verifier/list_freshness.py). After a did:key rotation the old DID's lists
+    keep their DID, so their markers come from the newest of this issuer's addresses, current
+    or retired, that the registry accredited for that DID and that is accredited now; the
+    status anchoring account when there is none (did:web keeps one DID for every address).
+    """
+    fallback = status_anchoring_account(home, passphrase, ledger, at)
+    moment = int(at.timestamp())
+    accredited = {(i.did, i.address.lower()) for i in ledger.accredited_issuers()}
+    retired = [
+        home / str(entry["anchoring_keystore"]) for entry in retired_keys(profile_data(home))
+    ]
+    keystores = [anchoring_keystore_path(home), *reversed(retired)]
+    chosen: dict[str | None, LocalAccount] = {}
+
+    def account_for(did: str | None) -> LocalAccount:
+        if did not in chosen:
+            keystore = next(
+                (
+                    path
+                    for path in keystores
+                    if (address := keystore_address(path)) is not None
+                    and (did, address.lower()) in accredited
+                    and ledger.is_accredited_at(address, moment)
+                ),
+                None,
+            )
+            chosen[did] = fallback if keystore is None else load_account(keystore, passphrase)
+        return chosen[did]
+
+    return account_for

@@ -183,6 +183,7 @@ def publish_status_lists(
     account: LocalAccount,
     at: datetime,
     signer_for: Callable[[str | None], Issuer] | None = None,
+    marker_account: Callable[[str | None], LocalAccount] | None = None,
 ) -> tuple[list[PublishedList], BatchAnchor | None]:
     """Sign every list whose bits changed since its last publication, anchor them, write them.
 
@@ -190,7 +191,9 @@ def publish_status_lists(
     own DID, ``signer_for(did)`` for another (a did:key retired by ``keys rotate``).
     Each version is anchored twice: in the batch's Merkle root (its anchor proof) and as a
     revision marker, so a verifier shown an older version can tell that a later one exists.
-    Both are on the ledger before anything is recorded or written.
+    Both are on the ledger before anything is recorded or written. A marker is anchored by
+    ``marker_account(list DID)`` (default ``account``): verifiers count only markers from an
+    address accredited for the list's DID.
     """
     with store.transaction() as session:
         pending = _unpublished(session, at)
@@ -203,7 +206,8 @@ def publish_status_lists(
     prepared = prepare_anchor(documents)
     anchor = anchor_root(prepared, ledger, account)
     for (lst, revision, _), leaf in zip(pending, prepared.leaves, strict=True):
-        anchor_marker(revision_marker(lst.url, revision, leaf), ledger, account)
+        by = account if marker_account is None else marker_account(lst.issuer_did)
+        anchor_marker(revision_marker(lst.url, revision, leaf), ledger, by)
     anchored = attach_anchor_proofs(prepared, anchor)
     published = []
     with store.transaction() as session:
