@@ -19,14 +19,12 @@ from microcred.elm_models.ob3 import award_to_ob3
 from microcred.elm_models.record import Award, IssuerProfile, Learner, MicroCredentialSpec
 from microcred.errors import FieldProblem, FormatError
 from microcred.issuer.profile import Issuer
-from microcred.keys import KeyType
-from microcred.proofs import add_proof
+from microcred.proofs import add_proof, cryptosuite_for
 from microcred.validation.ob3_schema import validate_ob3
 from microcred.validation.shacl import validate_elm
 
 FORMATS = ("elm", "ob3", "ob3-jwt")
 DEFAULT_FORMATS = ("elm", "ob3")
-CRYPTOSUITE_FOR_KEY = {KeyType.ED25519: "eddsa-rdfc-2022", KeyType.P256: "ecdsa-rdfc-2019"}
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -183,7 +181,7 @@ def _sign(
 ) -> IssuedCredential:
     """Data Integrity proofs only: a VC-JWT wraps the anchored OB3 credential later."""
     method = issuer.profile.verification_method
-    suite = CRYPTOSUITE_FOR_KEY[issuer.key.public_key.key_type]
+    suite = cryptosuite_for(issuer.key.public_key.key_type)
 
     def sign(document: dict[str, Any] | None, as_list: bool) -> dict[str, Any] | None:
         if document is None:

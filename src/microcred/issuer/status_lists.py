@@ -27,7 +27,7 @@ from microcred.chain import Ledger
 from microcred.issuer.anchoring import BatchAnchor, anchor_documents, anchor_record
 from microcred.issuer.profile import Issuer
 from microcred.issuer.records import suspension_partner
-from microcred.proofs import add_proof
+from microcred.proofs import add_proof, cryptosuite_for
 from microcred.status import (
     Bitstring,
     StatusPurpose,
@@ -148,8 +148,13 @@ def _unpublished(session: Session, at: datetime) -> list[tuple[StatusList, int, 
 
 def _signed_list(issuer: Issuer, lst: StatusList, bits: Bitstring, at: datetime) -> dict[str, Any]:
     unsigned = status_list_credential(lst.url, "message", bits, issuer.profile.did, at)
+    # The list is signed with the suite of the issuer's key, as its credentials are.
     return add_proof(
-        unsigned, issuer.key, verification_method=issuer.profile.verification_method, created=at
+        unsigned,
+        issuer.key,
+        verification_method=issuer.profile.verification_method,
+        cryptosuite=cryptosuite_for(issuer.key.key_type),
+        created=at,
     )
 
 

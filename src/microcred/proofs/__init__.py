@@ -2,13 +2,16 @@
 
 from microcred.proofs._canonicalize import canonicalize
 from microcred.proofs._create import add_proof
+from microcred.proofs._suites import CRYPTOSUITE_FOR_KEY, cryptosuite_for
 from microcred.proofs._verify import ProofResult, verify_proofs
 from microcred.proofs.jwt import is_compact_jws, sign_vc_jwt, verify_vc_jwt
 
 __all__ = [
+    "CRYPTOSUITE_FOR_KEY",
     "ProofResult",
     "add_proof",
     "canonicalize",
+    "cryptosuite_for",
     "is_compact_jws",
     "sign_vc_jwt",
     "verify_proofs",
