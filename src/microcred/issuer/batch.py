@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from microcred.contexts import BITSTRING_STATUS_V1
@@ -50,9 +50,14 @@ def make_awards(
     issuer: IssuerProfile,
     *,
     issued: datetime,
+    awarded: date | None = None,
     new_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> list[Award]:
-    """One Award per learner; ids come from ``new_id`` so tests can pin them."""
+    """One Award per learner; ids come from ``new_id`` so tests can pin them.
+
+    ``issued`` is the signing time (validFrom); ``awarded`` the date of award (default: the
+    issue date, or each learner's own ``awarded_date``).
+    """
     if issued.tzinfo is None:
         raise ValueError("the issue time must be timezone-aware")
     issued = issued.astimezone(UTC).replace(microsecond=0)
@@ -65,6 +70,7 @@ def make_awards(
             elm_id=f"urn:uuid:{new_id()}",
             ob3_id=f"urn:uuid:{new_id()}",
             issued=issued,
+            awarded=awarded,
         )
         for learner in learners
     ]

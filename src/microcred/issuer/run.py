@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from microcred.issuer.output import (
     write_manifest,
 )
 from microcred.issuer.pending import mark_done, mark_pending
+from microcred.issuer.prechecks import check_accreditation, check_award_dates, check_issue_time
 from microcred.issuer.profile import Issuer
 from microcred.issuer.records import (
     BatchPlan,
@@ -78,6 +79,7 @@ class IssueRequest:
     formats: tuple[str, ...]
     issued: datetime | None = None  # default: now (and on resume: the recorded time)
     anchor: bool = True
+    awarded: date | None = None  # the date of award; default: the issue date
 
 
 def issue_cohort(
@@ -95,8 +97,12 @@ def issue_cohort(
     """Issue (or resume) the batch of ``request``; raises BatchBusy if another process has it."""
     spec = read_spec(request.spec_file)
     learners = read_learners(request.learners_file, spec)
+    _refuse_what_would_never_verify(request, spec, learners, issuer, account, open_ledger, now())
     with batch_in_hand(home, request.out_dir):
         plan = _plan(request, spec, learners, store, issuer, rng or random.SystemRandom(), now)
+        if plan.state != "anchored":
+            # A resumed batch keeps its recorded issue time: it must still be anchorable.
+            check_issue_time(plan.issued, now(), option="the recorded issue time of this batch")
         resumed = plan.state != "building" or request.out_dir.exists()
         if plan.state in ("building", "signed"):
             batch = _sign_in_chunks(store, plan, spec, learners, issuer, request, on_progress, now)
@@ -111,6 +117,28 @@ def issue_cohort(
         return _anchor_written(
             request.out_dir, home, store, issuer, account, open_ledger, now=now, resumed=resumed
         )
+
+
+def _refuse_what_would_never_verify(
+    request: IssueRequest,
+    spec: MicroCredentialSpec,
+    learners: Sequence[Learner],
+    issuer: Issuer,
+    account: LocalAccount,
+    open_ledger: LedgerOpener,
+    now: datetime,
+) -> None:
+    """The pre-checks of docs/issuer-checks.md: before any signature or status index."""
+    if request.issued is not None:
+        check_issue_time(request.issued, now)
+    issued = request.issued or now
+    check_award_dates(learners, request.awarded, issued, str(request.learners_file))
+    try:
+        with open_ledger() as ledger:
+            check_accreditation(ledger, account.address, issuer.profile.did, spec, now)
+    except LedgerError:
+        # No ledger now: the batch will wait, pending, for `microcred anchor`.
+        return
 
 
 def complete_batch(
@@ -147,6 +175,9 @@ def _plan(
         request.formats,
         issuer.profile.did,
     )
+    if request.awarded is not None:
+        # Another award date makes other documents: another batch, never a silent re-sign.
+        key = hashlib.sha256(f"{key}|awarded={request.awarded}".encode()).hexdigest()
     return plan_batch(
         store,
         key=key,
@@ -199,7 +230,9 @@ def _sign_in_chunks(
     so a resumed batch does not sign again what it already delivered.
     """
     unsigned = build_documents(
-        _awards(plan, spec, learners, issuer), formats=request.formats, statuses=plan.statuses
+        _awards(plan, spec, learners, issuer, request.awarded),
+        formats=request.formats,
+        statuses=plan.statuses,
     )
     known = recorded_hashes(store, plan.batch_id)
     signed: list[IssuedCredential] = []
@@ -219,7 +252,11 @@ def _sign_in_chunks(
 
 
 def _awards(
-    plan: BatchPlan, spec: MicroCredentialSpec, learners: Sequence[Learner], issuer: Issuer
+    plan: BatchPlan,
+    spec: MicroCredentialSpec,
+    learners: Sequence[Learner],
+    issuer: Issuer,
+    awarded: date | None,
 ) -> list[Award]:
     """Awards with the recorded ids and time: identical on every run.
 
@@ -227,7 +264,8 @@ def _awards(
     document carries it.
     """
     awards = []
-    for award in make_awards(spec, learners, issuer.profile, issued=plan.issued):
+    made = make_awards(spec, learners, issuer.profile, issued=plan.issued, awarded=awarded)
+    for award in made:
         recorded = plan.credentials[award.learner.learner_id]
         awards.append(
             replace(

@@ -22,12 +22,14 @@ from microcred.chain import (
     verify_inclusion,
 )
 from microcred.chain.anchor_proof import (
+    ANCHOR_CLOCK_SKEW,
     AnchorBlock,
     anchor_proofs,
     credential_leaf,
     decode_anchor_proof,
     encode_anchor_proof,
 )
+from microcred.chain.ledger import MICRO_CREDENTIAL
 from microcred.errors import MicrocredError
 from microcred.verifier.annex_i import eqf_level
 from microcred.verifier.inputs import ParsedCredential
@@ -36,8 +38,7 @@ from microcred.verifier.report import StepResult, StepStatus
 from microcred.verifier.steps import issuer_id
 
 PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
-CLOCK_SKEW_SECONDS = 600
-MICRO_CREDENTIAL = "MicroCredential"
+CLOCK_SKEW_SECONDS = int(ANCHOR_CLOCK_SKEW.total_seconds())
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from microcred.chain.anchor_proof import MAX_ANCHOR_DELAY
 from microcred.keys import DidResolver
 
 if TYPE_CHECKING:
@@ -27,6 +28,6 @@ class VerificationPolicy:
     check_format: bool = True
     ledger: Ledger | None = None  # None: the ledger steps report "not checked"
     require_anchor: bool = True  # a credential without an anchor fails the ledger steps
-    max_anchor_delay: timedelta = timedelta(days=60)  # longer looks back-dated
+    max_anchor_delay: timedelta = MAX_ANCHOR_DELAY  # longer looks back-dated
     status_lists: StatusListSource | None = None  # None: the status step says "not checked"
     status_as_of: datetime | None = None  # answer from the list version anchored by then
