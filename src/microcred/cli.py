@@ -220,6 +220,9 @@ def issue(
     and suspension). The batch's Merkle root is then anchored on the ledger in one
     transaction; if that fails, the batch stays pending (exit code 4) and `microcred anchor`
     completes it. If the command is interrupted, running it again resumes the same batch.
+    Before signing, it refuses a batch a verifier would reject for good: an issue time in
+    the future or too old to anchor, an award date after the issue date, an issuer not
+    accredited now for the course's EQF level (docs/issuer-checks.md).
 
     \b
     Example:

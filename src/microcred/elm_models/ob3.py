@@ -167,11 +167,12 @@ def _achievement_subject(award: Award, lang: str) -> dict[str, Any]:
 
 
 def _learner_identifiers(award: Award) -> list[dict[str, Any]]:
-    # Learners have no DID. Name and student number are stated in clear (Annex I asks for the
-    # learner to be identifiable); the e-mail is hashed so that anyone who already knows it can
-    # confirm it, without the badge publishing it. Date of birth and national id are left to
-    # the ELM credential: a badge is made to be shared widely, and those values are too
-    # low-entropy for a hash with a published salt to protect them.
+    # A learner may have a wallet DID (the subject id); the identifiers work without one. Name and
+    # student number are stated in clear (Annex I asks for the learner to be identifiable); the
+    # e-mail is hashed so that anyone who already knows it can confirm it, without the badge
+    # publishing it. Date of birth and national id are left to the ELM credential: a badge is
+    # made to be shared widely, and those values are too low-entropy for a hash with a
+    # published salt to protect them.
     learner = award.learner
     identifiers = [
         _plain_identity("name", learner.full_name),
