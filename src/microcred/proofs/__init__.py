@@ -2,12 +2,11 @@
 
 from microcred.proofs._canonicalize import canonicalize
 from microcred.proofs._create import add_proof
-from microcred.proofs._suites import CRYPTOSUITE_FOR_KEY, cryptosuite_for
+from microcred.proofs._suites import cryptosuite_for
 from microcred.proofs._verify import ProofResult, verify_proofs
 from microcred.proofs.jwt import is_compact_jws, sign_vc_jwt, verify_vc_jwt
 
 __all__ = [
-    "CRYPTOSUITE_FOR_KEY",
     "ProofResult",
     "add_proof",
     "canonicalize",
