@@ -18,8 +18,13 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
+from microcred._cli_ledger import open_home_ledger
 from microcred.cli import main
-from microcred.store import Credential, open_store
+from microcred.issuer import load_issuer
+from microcred.issuer.prechecks import IssueRefused
+from microcred.issuer.profile import anchoring_account
+from microcred.issuer.run import IssueRequest, issue_cohort
+from microcred.store import Credential, default_store_url, open_store
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ai-research-skills"
 SPEC = EXAMPLE / "microcredential.yaml"  # EQF 7
@@ -410,3 +415,27 @@ def test_registry_suspend_until_is_refused_not_ignored(tmp_path: Path) -> None:
     renewed = _ok(run, "registry", "renew", "--until", "2030-01-01T00:00:00Z")
     assert "renew" in renewed
     assert "2030-01-01" in _ok(run, "registry", "show")
+
+
+def test_a_pending_batch_whose_issue_time_is_now_too_old_is_not_resumed(
+    accredited: tuple[Path, Run], tmp_path: Path
+) -> None:
+    """A re-run keeps the recorded issue time: 61 days later it could no longer verify."""
+    home, run = accredited
+    learners, out = _learners(tmp_path / "l.csv", 1), tmp_path / "out"
+    assert _issue(run, learners, out, "--no-anchor", "--format", "ob3").exit_code == 4
+    request = IssueRequest(spec_file=SPEC, learners_file=learners, out_dir=out, formats=("ob3",))
+    later = datetime.now(UTC) + timedelta(days=61)
+    with open_store(default_store_url(home)) as store, pytest.raises(IssueRefused) as refused:
+        issue_cohort(
+            request,
+            home=home,
+            store=store,
+            issuer=load_issuer(home, PASSPHRASE),
+            account=anchoring_account(home, PASSPHRASE),
+            open_ledger=lambda: open_home_ledger(home),
+            now=lambda: later,
+        )
+    assert "recorded issue time" in str(refused.value) and "back-dated" in str(refused.value)
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["state"] != "anchored"
