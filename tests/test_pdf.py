@@ -5,19 +5,26 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from PIL import Image
 from pypdf import PdfReader
 
 from microcred._cli_context import AppContext
 from microcred._cli_pdf import pdf as pdf_command
 from microcred.cli import main
+from microcred.elm_models.elm import award_to_elm
+from microcred.elm_models.readers import read_spec
+from microcred.elm_models.record import Award, IssuerProfile, Learner, multilingual
 from microcred.errors import InputError
 from microcred.issuer import Issuer, load_issuer
 from microcred.keys import DidResolver
 from microcred.qr import decode_qr_image, make_qr_payload, verify_qr_payload
+from microcred.render._layout import CertificatePage, fit_learner_name
+from microcred.render.facts import read_facts
 from microcred.render.pdf import extract_pdf_credentials, render_certificate_pdf
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ai-research-skills"
@@ -175,3 +182,68 @@ def test_cli_writes_the_certificate(issued: tuple[Path, Path, Issuer], tmp_path:
     assert result.exit_code == 0, result.output
     attached = extract_pdf_credentials(target.read_bytes())
     assert attached == [("S2025-0002.jsonld", (out / "elm/S2025-0002.jsonld").read_bytes())]
+
+
+# --- long names stay on the page ------------------------------------------------------------
+
+LONG_LATIN = ("Maximiliana Konstantinopoulou-Vandenberghe " * 5).strip()[:200]
+LONG_GEORGIAN = ("ანასტასია ჯავახიშვილი-ორბელიანი " * 7).strip()[:200]
+ONE_WORD = "Wolfeschlegelsteinhausenbergerdorff" * 5  # no space to break at
+
+
+def _unsigned_elm(given: str, family: str) -> bytes:
+    spec = read_spec(EXAMPLE / "microcredential.yaml")
+    did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    issuer = IssuerProfile(
+        did=did,
+        verification_method=f"{did}#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        name=multilingual({"en": "Example State University"}),
+        country="GE",
+        legal_identifier="204000000",
+    )
+    award = Award(
+        spec=spec,
+        learner=Learner(row=1, learner_id="S1", given_name=given, family_name=family),
+        issuer=issuer,
+        record_id=f"{spec.id}/learners/S1",
+        elm_id="urn:uuid:00000000-0000-4000-8000-000000000001",
+        ob3_id="urn:uuid:00000000-0000-4000-8000-000000000002",
+        issued=datetime(2026, 7, 1, tzinfo=UTC),
+    )
+    return json.dumps(award_to_elm(award), ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("given", "family"),
+    [
+        ("Nino", "Beridze"),
+        (LONG_LATIN[:100], LONG_LATIN[100:]),
+        (LONG_GEORGIAN[:100], LONG_GEORGIAN[100:]),
+        (ONE_WORD, ONE_WORD[:20]),
+    ],
+)
+def test_the_learner_name_never_leaves_the_page(given: str, family: str) -> None:
+    facts = read_facts(json.loads(_unsigned_elm(given, family)))
+    page = CertificatePage(facts)
+    size, lines = fit_learner_name(page, facts.learner_name)
+    text_width = page.w - 2 * page.l_margin
+    assert size >= 9 and len(lines) * size * 0.5 <= 22  # leaves room for the QR on page 1
+    assert "".join(lines).replace(" ", "") == facts.learner_name.replace(" ", "")
+    for line in lines:
+        page.set_font("DejaVu", "B", size)
+        assert page.get_string_width(line) <= text_width + 0.01, (size, line)
+    if len(facts.learner_name) <= 20:
+        assert (size, lines) == (22.0, [facts.learner_name])  # short names are not shrunk
+
+
+def test_a_long_georgian_name_renders_inside_the_page(tmp_path: Path) -> None:
+    """The page as a person sees it: no ink in the side margins, the QR code on page 1."""
+    document = _unsigned_elm(LONG_GEORGIAN[:100], LONG_GEORGIAN[100:])
+    pdf_bytes = render_certificate_pdf([("elm.jsonld", document)], qr_payload="MC1:TEST")
+    page = _page_image(pdf_bytes, tmp_path, 150)
+    assert decode_qr_image(page) == ["MC1:TEST"]
+    image = Image.open(io.BytesIO(page)).convert("L")
+    edge = round(image.width * 6 / 210)  # 6 mm of the 18 mm margin, on each side
+    for x_range in (range(edge), range(image.width - edge, image.width)):
+        darkest = min(image.getpixel((x, y)) for x in x_range for y in range(image.height))
+        assert isinstance(darkest, int) and darkest > 200  # nothing printed there

@@ -16,7 +16,7 @@ from _controller_documents import controller_document
 from microcred.contexts import CREDENTIALS_V1, DATA_INTEGRITY_V2
 from microcred.errors import ContextError, ProofError
 from microcred.keys import DidResolver, KeyType, SigningKey, did_key, did_key_verification_method
-from microcred.proofs import add_proof, canonicalize, verify_proofs
+from microcred.proofs import add_proof, canonicalize, cryptosuite_for, verify_proofs
 from microcred.proofs._canonicalize import canonicalize_with
 from microcred.proofs._jsonld_fast import FastPathUnsupported
 
@@ -59,6 +59,7 @@ def test_public_surface_is_exact() -> None:
         "add_proof",
         "canonicalize",
         "check_signed_form",
+        "cryptosuite_for",
         "is_compact_jws",
         "sign_vc_jwt",
         "signed_form_problem",
@@ -134,9 +135,20 @@ def test_invalid_created_is_refused(ed_key: SigningKey, created: datetime | str)
 def test_key_must_match_suite(ed_key: SigningKey, p256_key: SigningKey) -> None:
     vm = did_key_verification_method(p256_key.public_key)
     with pytest.raises(ProofError, match="needs a Ed25519 key"):
-        add_proof(_credential(p256_key), p256_key, verification_method=vm)
+        add_proof(
+            _credential(p256_key), p256_key, verification_method=vm, cryptosuite="eddsa-rdfc-2022"
+        )
     with pytest.raises(ProofError, match="unsupported cryptosuite"):
         add_proof(_credential(ed_key), ed_key, verification_method=vm, cryptosuite="bbs-2023")
+
+
+def test_without_a_cryptosuite_the_key_chooses_it(ed_key: SigningKey, p256_key: SigningKey) -> None:
+    # A P-256 issuer's status lists failed with "eddsa-rdfc-2022 needs a Ed25519 key".
+    for key, suite in ((ed_key, "eddsa-rdfc-2022"), (p256_key, "ecdsa-rdfc-2019")):
+        vm = did_key_verification_method(key.public_key)
+        secured = add_proof(_credential(key), key, verification_method=vm)
+        assert secured["proof"]["cryptosuite"] == suite == cryptosuite_for(key.key_type)
+        assert [r.outcome for r in verify_proofs(secured, DidResolver())] == ["valid"]
 
 
 def test_vc_v1_needs_data_integrity_context(ed_key: SigningKey) -> None:

@@ -330,7 +330,9 @@ def test_lists_need_items_and_no_repeats(tmp_path: Path, document: dict) -> None
 
 
 def test_semicolon_csv_with_bom_as_excel_saves_it(tmp_path: Path, spec: MicroCredentialSpec):
-    header = ";".join(name.upper() for name in LEARNER_COLUMNS)
+    header = ";".join(
+        name.upper() for name in LEARNER_COLUMNS[:9]
+    )  # the optional last two left out
     path = write_csv(
         tmp_path,
         header,
@@ -453,3 +455,80 @@ def test_malformed_quoting_is_reported(tmp_path: Path, spec: MicroCredentialSpec
     (problem,) = batch_problems(path, spec)
     assert problem.field == FILE_FIELD
     assert problem.message.startswith("unreadable CSV at line 2")
+
+
+# ---- bidirectional controls, award dates, learner DIDs ------------------------------------
+
+
+@pytest.mark.parametrize("mark", ["\u202a", "\u202e", "\u2066", "\u2069", "\u200e", "\u061c"])
+def test_a_bidi_control_anywhere_in_the_spec_is_reported_at_its_path(
+    tmp_path: Path, document: dict, mark: str
+) -> None:
+    changed = copy.deepcopy(document)
+    changed["title"]["ka"] = f"{mark}{changed['title']['ka']}"
+    changed["learning_outcomes"][1]["text"]["en"] += mark
+    changed["awarding_bodies"][0]["id"] += mark  # URIs too, not only display texts
+    problems = spec_problems(write_yaml(tmp_path, changed))
+    code = f"U+{ord(mark):04X}"
+    for field in ("title.ka", "learning_outcomes[1].text.en", "awarding_bodies[0].id"):
+        assert code in problems[field], (field, problems)
+
+
+def test_a_bidi_control_in_a_key_is_reported(tmp_path: Path, document: dict) -> None:
+    changed = copy.deepcopy(document)
+    changed["workload"]["breakdown"] = {"lectures\u202e": 10}
+    problems = spec_problems(write_yaml(tmp_path, changed))
+    assert any("U+202E" in message for message in problems.values())
+
+
+def test_a_bidi_control_in_any_cell_is_refused(tmp_path: Path, spec: MicroCredentialSpec) -> None:
+    path = write_csv(
+        tmp_path,
+        HEADER,
+        row("S1", family_name="Beridze\u202eezdireB"),
+        row("S2", email="nino\u2066@example.ge"),
+        row("S3", grade="A\u200f"),
+        row("S4", learner_did="did:key:z6Mk\u202eabc"),
+    )
+    problems = {(p.row, p.field): p.message for p in batch_problems(path, spec)}
+    assert "U+202E" in problems[1, "family_name"]
+    assert "U+2066" in problems[2, "email"]
+    assert "U+200F" in problems[3, "grade"]
+    assert "U+202E" in problems[4, "learner_did"]
+    assert len(problems) == 4
+
+
+def test_learner_did_and_award_date_columns(tmp_path: Path, spec: MicroCredentialSpec) -> None:
+    did = "did:web:wallet.example.ge:users:nino%20b"
+    path = write_csv(
+        tmp_path,
+        HEADER,
+        row("S1", learner_did=did, awarded_date="2025-10-20", completion_date="2025-10-15"),
+        row("S2"),
+    )
+    first, second = read_learners(path, spec)
+    assert (first.did, first.awarded_date) == (did, date(2025, 10, 20))
+    assert (second.did, second.awarded_date) == (None, None)
+
+
+def test_award_date_and_did_rules(tmp_path: Path, spec: MicroCredentialSpec) -> None:
+    path = write_csv(
+        tmp_path,
+        HEADER,
+        row("S1", awarded_date="2025-10-14", completion_date="2025-10-15"),
+        row("S2", awarded_date="1999-02-21", date_of_birth="1999-02-21"),
+        row("S3", awarded_date="20.10.2025"),
+        row("S4", learner_did="did:key:z6Mk#z6Mk"),
+        row("S5", learner_did="did:Key:abc"),
+        row("S6", learner_did="did:key:" + "z" * 2050),
+    )
+    problems = {(p.row, p.field): p.message for p in batch_problems(path, spec)}
+    assert problems[1, "awarded_date"] == "2025-10-14 is before completion_date 2025-10-15" + (
+        " (row 1 is line 2 of the file)"
+    )
+    assert "is not after date_of_birth" in problems[2, "awarded_date"]
+    assert "YYYY-MM-DD" in problems[3, "awarded_date"]
+    assert "'#' fragment" in problems[4, "learner_did"]
+    assert "is not a DID" in problems[5, "learner_did"]
+    assert "longer than 2048" in problems[6, "learner_did"]
+    assert len(problems) == 6

@@ -34,13 +34,18 @@ def _status_step(home: Path, path: Path, *extra: str) -> dict[str, Any]:
     return next(step for step in report["steps"] if step["step"] == "status")
 
 
-@pytest.fixture(scope="module")
-def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+@pytest.fixture(scope="module", params=["ed25519", "p-256"])
+def issued(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[Path, Path]:
+    """The example cohort, issued and published by an issuer of each key type."""
     home = tmp_path_factory.mktemp("home")
     out = tmp_path_factory.mktemp("out") / "cohort"
     _ok(
         home,
         "init",
+        "--key-type",
+        request.param,
         "--name",
         "Example State University",
         "--country",
@@ -65,6 +70,17 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     _ok(home, "status", "publish")
     return home, out
+
+
+def test_status_lists_are_signed_with_the_suite_of_the_issuer_key(
+    issued: tuple[Path, Path],
+) -> None:
+    home, _ = issued
+    key_type = json.loads((home / "issuer.json").read_text("utf-8"))["key_type"]
+    expected = {"Ed25519": "eddsa-rdfc-2022", "P-256": "ecdsa-rdfc-2019"}[key_type]
+    document = json.loads(_published_list(home).read_text("utf-8"))
+    suites = [p.get("cryptosuite") for p in _as_list(document["proof"])]
+    assert expected in suites
 
 
 def test_every_credential_has_one_status_entry_for_both_purposes(issued: tuple[Path, Path]) -> None:
@@ -126,6 +142,10 @@ def test_status_changes_keep_who_when_why(issued: tuple[Path, Path]) -> None:
     assert [(e.action, e.actor, e.reason) for e in events] == [
         ("suspend", "dean's office", "ticket 88")
     ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _published_list(home: Path) -> Path:

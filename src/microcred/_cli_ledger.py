@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.decorators import FC
 
+from microcred._cli_dates import ISO_DATE
 from microcred.settings import LedgerSettings, ledger_settings, save_ledger_settings
 
 if TYPE_CHECKING:
@@ -28,14 +29,17 @@ AUTHORITY_KEYSTORE = "keys/authority-keystore.json"
 
 
 @contextmanager
-def open_home_ledger(home: Path, location: str | None = None) -> Iterator[Ledger]:
+def open_home_ledger(
+    home: Path, location: str | None = None, *, create: bool = True
+) -> Iterator[Ledger]:
+    """The home's ledger, or the one at ``location``; ``create=False`` never starts one."""
     from microcred.chain import open_ledger
 
     settings = ledger_settings(home)
     if location and location != settings.location:
         settings = LedgerSettings(location=location)
     if settings.is_embedded:  # the embedded ledger remembers its own contract and chain id
-        ledger = open_ledger(settings.location)
+        ledger = open_ledger(settings.location, create=create)
     else:
         ledger = open_ledger(
             settings.location, expected_chain_id=settings.chain_id, contract=settings.contract
@@ -162,8 +166,8 @@ def _unix(day: date) -> int:
 @registry.command()
 @click.option("--issuer-did", help="The issuer's DID (default: this home's issuer).")
 @click.option("--issuer-address", help="The address it anchors from (default: this home's).")
-@click.option("--from", "valid_from", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
-@click.option("--until", "valid_until", type=click.DateTime(["%Y-%m-%d"]), help="End date.")
+@click.option("--from", "valid_from", type=ISO_DATE, help="Default: today.")
+@click.option("--until", "valid_until", type=ISO_DATE, help="End date.")
 @click.option("--years", type=int, default=2, show_default=True, help="Period when no --until.")
 @click.option(
     "--eqf",
@@ -180,8 +184,8 @@ def accredit(
     ctx: click.Context,
     issuer_did: str | None,
     issuer_address: str | None,
-    valid_from: datetime | None,
-    valid_until: datetime | None,
+    valid_from: date | None,
+    valid_until: date | None,
     years: int,
     eqf_levels: Sequence[int],
     credential_type: str,
@@ -198,8 +202,8 @@ def accredit(
     home, passphrase = ctx.obj.home, ctx.obj.passphrase(confirm=False)
     authority = account(keystore or home / AUTHORITY_KEYSTORE, passphrase)
     did, address = _issuer_target(home, issuer_did, issuer_address)
-    start = (valid_from or datetime.now(UTC)).date()
-    end = valid_until.date() if valid_until else start.replace(year=start.year + years)
+    start = valid_from or datetime.now(UTC).date()
+    end = valid_until or start.replace(year=start.year + years)
     scope = AccreditationScope(frozenset(eqf_levels), credential_type)
     with open_home_ledger(home) as ledger:
         tx = ledger.accredit(authority, address, did, _unix(start), _unix(end), scope)
@@ -214,7 +218,7 @@ def _change_command(name: str, doc: str) -> click.Command:
     @click.option(
         "--until",
         "valid_until",
-        type=click.DateTime(["%Y-%m-%d"]),
+        type=ISO_DATE,
         required=name == "renew",
         help="New end date (renew only).",
     )
@@ -223,16 +227,27 @@ def _change_command(name: str, doc: str) -> click.Command:
     def command(
         ctx: click.Context,
         issuer_address: str | None,
-        valid_until: datetime | None,
+        valid_until: date | None,
         keystore: Path | None,
     ) -> None:
+        if valid_until is not None and name != "renew":
+            # The contract's suspend/reinstate/revoke take effect at once and have no end date;
+            # accepting --until here would promise a reinstatement that never happens.
+            raise click.UsageError(
+                f"--until is for renew only: the registry contract cannot {name} until a date. "
+                + (
+                    f"Suspend now and run 'microcred registry reinstate' on {valid_until}."
+                    if name == "suspend"
+                    else ""
+                )
+            )
         home, passphrase = ctx.obj.home, ctx.obj.passphrase(confirm=False)
         authority = account(keystore or home / AUTHORITY_KEYSTORE, passphrase)
         _, address = _issuer_target(home, "-", issuer_address)
         with open_home_ledger(home) as ledger:
             if name == "renew":
                 assert valid_until is not None
-                tx = ledger.renew(authority, address, _unix(valid_until.date()))
+                tx = ledger.renew(authority, address, _unix(valid_until))
             else:
                 tx = getattr(ledger, name)(authority, address)
         click.echo(f"{name}: {address} (transaction {tx})")

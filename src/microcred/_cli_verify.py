@@ -15,6 +15,7 @@ import click
 
 from microcred._bounded_json import load_bounded_json
 from microcred._cli_context import EXIT_NOT_VERIFIED, AppContext, fail
+from microcred._cli_dates import UTC_DATE_TIME
 from microcred._cli_ledger import open_home_ledger
 from microcred._cli_status import STATUS_DIR
 from microcred.bundle import load_bundle_file
@@ -109,8 +110,8 @@ from microcred.verifier.inputs import read_credential_file
 @click.option(
     "--at",
     "at",
-    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-    help="Verify as of this UTC time instead of now.",
+    type=UTC_DATE_TIME,
+    help="Verify as of this time instead of now (e.g. 2026-06-01 or 2026-06-01T00:00:00Z).",
 )
 @click.pass_obj
 def verify(
@@ -152,7 +153,7 @@ def verify(
           --status-list https://issuer.example/status/1=list.json badge.json
     """
     documents = {doc["id"]: doc for doc in (_load_json(p) for p in did_documents)}
-    now = at.replace(tzinfo=UTC) if at else datetime.now(UTC)
+    now = at or datetime.now(UTC)
     trust = _trust_settings(trust_lists, anchoring)
     if bundle_file is not None:
         if ledger_location or status_dir or allow_network or status_list_files:
@@ -256,11 +257,19 @@ def _url_and_file(item: str) -> tuple[str, Path]:
 
 @contextmanager
 def _verifier_ledger(app: AppContext, location: str | None) -> Iterator[Ledger | None]:
-    """The ledger to check anchors on; None (steps say "not checked") if it cannot be opened."""
+    """The ledger to check anchors on; None (steps say "not checked") if it cannot be opened.
+
+    A verifier never creates a ledger: a mistyped --ledger path is refused, and a home
+    without one leaves the ledger steps unchecked.
+    """
+    if location and "://" not in location and not Path(location).is_dir():
+        fail(f"--ledger {location}: no such directory (a ledger directory or a node URL)")
     try:
-        with open_home_ledger(app.home, location) as ledger:
+        with open_home_ledger(app.home, location, create=False) as ledger:
             yield ledger
     except LedgerError as exc:
+        if location and "://" not in location:
+            fail(f"--ledger {location}: {exc}")
         click.echo(f"warning: ledger not available, anchors not checked: {exc}", err=True)
         yield None
 

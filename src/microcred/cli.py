@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,6 +23,7 @@ from microcred._cli_context import (
     fail,
     passphrase,
 )
+from microcred._cli_dates import ISO_DATE, UTC_DATE_TIME
 from microcred._cli_keys import keys
 from microcred._cli_ledger import chain, open_home_ledger, registry
 from microcred._cli_pdf import pdf
@@ -190,8 +191,15 @@ def _parse_names(names: Sequence[str]) -> dict[str, str]:
 )
 @click.option(
     "--issued",
-    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-    help="Date of issue (UTC; default: now).",
+    type=UTC_DATE_TIME,
+    help="Time of issue = signing time, validFrom (default: now); refused if in the future or "
+    "too old to be anchored (see --awarded).",
+)
+@click.option(
+    "--awarded",
+    type=ISO_DATE,
+    help="Date of award, e.g. the day the course ended (default: the issue date; a learners "
+    "CSV column awarded_date overrides it per learner).",
 )
 @click.option("--no-anchor", is_flag=True, help="Do not anchor now; the batch stays pending.")
 @click.option(
@@ -207,6 +215,7 @@ def issue(
     out_dir: Path,
     formats: Sequence[str],
     issued: datetime | None,
+    awarded: date | None,
     no_anchor: bool,
     rebuild: bool,
 ) -> None:
@@ -219,6 +228,9 @@ def issue(
     completes it. If the command is interrupted, running it again resumes the same batch;
     if the output directory is lost or altered, running it again rebuilds its files from the
     records, byte for byte (--rebuild: only that, never a new batch).
+    Before signing, it refuses a batch a verifier would reject for good: an issue time in
+    the future or too old to anchor, an award date after the issue date, an issuer not
+    accredited now for the course's EQF level (docs/issuer-checks.md).
 
     \b
     Example:
@@ -230,9 +242,10 @@ def issue(
         learners_file=learners_path,
         out_dir=out_dir,
         formats=tuple(formats) or DEFAULT_FORMATS,
-        issued=issued.replace(tzinfo=UTC) if issued else None,
+        issued=issued,
         anchor=not no_anchor,
         rebuild_only=rebuild,
+        awarded=awarded,
     )
     secret = passphrase(confirm=False)
     issuer = load_issuer(app.home, secret)

@@ -190,13 +190,21 @@ class EmbeddedLedger(Web3Ledger):
 
 
 def open_embedded(
-    directory: Path, *, clock: Clock | None = None, lock_timeout: float = _LOCK_WAIT_S
+    directory: Path,
+    *,
+    clock: Clock | None = None,
+    lock_timeout: float = _LOCK_WAIT_S,
+    create: bool = True,
 ) -> EmbeddedLedger:
-    """Open (creating on first use) the embedded ledger stored in ``directory``.
+    """Open (creating on first use, unless ``create`` is false) the ledger in ``directory``.
 
     Waits up to ``lock_timeout`` seconds for another process using the directory to finish.
+    With ``create=False`` a directory that holds no ledger is a LedgerError: a verifier
+    given a wrong path must not check against a new, empty chain.
     """
     clock = clock or _system_clock
+    if not create and not (directory / _DB_FILE).is_file():
+        raise LedgerError(f"no embedded ledger in {directory}")
     directory.mkdir(parents=True, exist_ok=True)
     lock = _acquire_lock(directory / _LOCK_FILE, lock_timeout)
     try:

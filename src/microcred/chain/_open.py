@@ -21,12 +21,14 @@ def open_ledger(
     contract: str | None = None,
     receipt_timeout: float = DEFAULT_RECEIPT_TIMEOUT_S,
     clock: Callable[[], int] | None = None,
+    create: bool = True,
 ) -> Ledger:
     """Open the ledger at ``location``: a node URL (JSON-RPC) or a directory (embedded).
 
     A node URL needs ``expected_chain_id`` (checked against the node) and, once deployed, the
     ``contract`` address. A directory remembers its own contract; ``clock`` (unix seconds)
-    sets its block times and is for tests. Close the ledger (or use it in ``with``) when done.
+    sets its block times and is for tests; ``create=False`` refuses a directory without a
+    ledger instead of starting one there. Close the ledger (or use it in ``with``) when done.
     """
     text = str(location)
     if text.startswith(_URL_SCHEMES):
@@ -52,4 +54,4 @@ def open_ledger(
         )
     if contract is not None:
         raise LedgerError("the embedded ledger remembers its own contract; pass no address")
-    return open_embedded(Path(text), clock=clock)
+    return open_embedded(Path(text), clock=clock, create=create)

@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microcred.chain.merkle import ProofStep
@@ -29,6 +29,11 @@ from microcred.errors import ProofError
 from microcred.proofs import canonicalize
 
 ANCHOR_CRYPTOSUITE = "microcred-merkle-anchor-2025"
+#: A credential signed longer than this before its anchor looks back-dated: the verifier
+#: fails it, so the issuer refuses to sign one that could not be anchored in time.
+MAX_ANCHOR_DELAY = timedelta(days=60)
+#: How much later than its anchor's block time a credential may say it was issued.
+ANCHOR_CLOCK_SKEW = timedelta(seconds=600)
 _MAX_PATH = 64  # a tree of 2^64 leaves is far beyond any batch
 
 

@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 EQF_LEVELS = range(1, 9)
+#: The credential-type tag of an accreditation to award micro-credentials.
+MICRO_CREDENTIAL = "MicroCredential"
 _TYPE_TAG_SIZE = 32
 
 

@@ -111,7 +111,8 @@ def _person(award: Award) -> Node:
     learner, key = award.learner, award.elm_id
     name_language = _primary_language(award.spec)
     node: Node = {
-        "id": n.node_id("person", key),
+        # The learner's wallet DID when the CSV gives one, so a holder can prove control of it.
+        "id": learner.did or n.node_id("person", key),
         "type": "Person",
         # ELM names are language-tagged; records are not, so they take the display language.
         "fullName": {name_language: learner.full_name},
@@ -155,7 +156,7 @@ def _awarding_process(award: Award) -> Node:
         "id": n.node_id("awardingProcess", award.elm_id),
         "type": "AwardingProcess",
         "awardingBody": [n.organisation(body) for body in award.spec.awarding_bodies],
-        "awardingDate": n.date_time(award.issued),
+        "awardingDate": n.date_time(award.award_date),
     }
 
 

@@ -59,7 +59,7 @@ def award_to_ob3(award: Award) -> dict[str, Any]:
         "description": text_in(spec.description, lang),
         "issuer": _issuer_profile(award.issuer, spec),
         "validFrom": _datetime_z(award, "issued", award.issued),
-        "awardedDate": _datetime_z(award, "issued", award.issued),
+        "awardedDate": _award_date_z(award),
         "credentialSubject": _achievement_subject(award, lang),
         "evidence": [_provenance_evidence(award)],
         "credentialSchema": [{"id": OB3_SCHEMA_ID, "type": "1EdTechJsonSchemaValidator2019"}],
@@ -144,8 +144,11 @@ def _legal_identifier(value: str) -> dict[str, str]:
 
 def _achievement_subject(award: Award, lang: str) -> dict[str, Any]:
     learner = award.learner
-    subject: dict[str, Any] = {
-        "type": ["AchievementSubject"],
+    subject: dict[str, Any] = {"type": ["AchievementSubject"]}
+    if learner.did:
+        # OB 3.0 §8.2.4.1: a VC-JWT's ``sub`` is the credentialSubject's id (the holder's DID).
+        subject["id"] = learner.did
+    subject |= {
         "identifier": _learner_identifiers(award),
         "achievement": _achievement(award, lang),
         "creditsEarned": float(award.spec.workload.ects),
@@ -164,11 +167,12 @@ def _achievement_subject(award: Award, lang: str) -> dict[str, Any]:
 
 
 def _learner_identifiers(award: Award) -> list[dict[str, Any]]:
-    # Learners have no DID. Name and student number are stated in clear (Annex I asks for the
-    # learner to be identifiable); the e-mail is hashed so that anyone who already knows it can
-    # confirm it, without the badge publishing it. Date of birth and national id are left to
-    # the ELM credential: a badge is made to be shared widely, and those values are too
-    # low-entropy for a hash with a published salt to protect them.
+    # A learner may have a wallet DID (the subject id); the identifiers work without one. Name and
+    # student number are stated in clear (Annex I asks for the learner to be identifiable); the
+    # e-mail is hashed so that anyone who already knows it can confirm it, without the badge
+    # publishing it. Date of birth and national id are left to the ELM credential: a badge is
+    # made to be shared widely, and those values are too low-entropy for a hash with a
+    # published salt to protect them.
     learner = award.learner
     identifiers = [
         _plain_identity("name", learner.full_name),
@@ -283,6 +287,13 @@ def _datetime_z(award: Award, field: str, value: datetime) -> str:
         problem = FieldProblem(award.spec.source, field, "must be timezone-aware", row=where)
         raise RecordError([problem])
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _award_date_z(award: Award) -> str:
+    when = award.award_date
+    if isinstance(when, datetime):
+        return _datetime_z(award, "issued", when)
+    return _date_as_datetime_z(when)
 
 
 def _date_as_datetime_z(value: date) -> str:

@@ -180,6 +180,8 @@ class Learner:
     national_id_country: str | None = None
     grade: str | None = None
     completion_date: date | None = None
+    did: str | None = None  # the learner's wallet DID: the credential subject's id
+    awarded_date: date | None = None  # when this learner was awarded, if not the batch's date
 
     @property
     def full_name(self) -> str:
@@ -222,5 +224,15 @@ class Award:
     record_id: str  # stable id of this award, e.g. "<spec id>/learners/<learner_id>"
     elm_id: str  # urn:uuid:… of the ELM credential
     ob3_id: str  # urn:uuid:… of the OB3 credential
-    issued: datetime  # Annex I element 5, timezone-aware UTC
+    issued: datetime  # Annex I element 5, timezone-aware UTC: the signing time (validFrom)
     valid_until: datetime | None = None
+    awarded: date | None = None  # the batch's award date (e.g. the end of the course)
+
+    @property
+    def award_date(self) -> date | datetime:
+        """When the award was made: the learner's own date, the batch's, or the issue time.
+
+        Separate from ``issued`` so that a credential signed today can state an award made
+        on the day the course ended, without back-dating its signature.
+        """
+        return self.learner.awarded_date or self.awarded or self.issued

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from microcred.contexts import BITSTRING_STATUS_V1
@@ -19,14 +19,12 @@ from microcred.elm_models.ob3 import award_to_ob3
 from microcred.elm_models.record import Award, IssuerProfile, Learner, MicroCredentialSpec
 from microcred.errors import FieldProblem, FormatError
 from microcred.issuer.profile import Issuer
-from microcred.keys import KeyType
-from microcred.proofs import add_proof
+from microcred.proofs import add_proof, cryptosuite_for
 from microcred.validation.ob3_schema import validate_ob3
 from microcred.validation.shacl import validate_elm
 
 FORMATS = ("elm", "ob3", "ob3-jwt")
 DEFAULT_FORMATS = ("elm", "ob3")
-CRYPTOSUITE_FOR_KEY = {KeyType.ED25519: "eddsa-rdfc-2022", KeyType.P256: "ecdsa-rdfc-2019"}
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -52,9 +50,14 @@ def make_awards(
     issuer: IssuerProfile,
     *,
     issued: datetime,
+    awarded: date | None = None,
     new_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> list[Award]:
-    """One Award per learner; ids come from ``new_id`` so tests can pin them."""
+    """One Award per learner; ids come from ``new_id`` so tests can pin them.
+
+    ``issued`` is the signing time (validFrom); ``awarded`` the date of award (default: the
+    issue date, or each learner's own ``awarded_date``).
+    """
     if issued.tzinfo is None:
         raise ValueError("the issue time must be timezone-aware")
     issued = issued.astimezone(UTC).replace(microsecond=0)
@@ -67,6 +70,7 @@ def make_awards(
             elm_id=f"urn:uuid:{new_id()}",
             ob3_id=f"urn:uuid:{new_id()}",
             issued=issued,
+            awarded=awarded,
         )
         for learner in learners
     ]
@@ -183,7 +187,7 @@ def _sign(
 ) -> IssuedCredential:
     """Data Integrity proofs only: a VC-JWT wraps the anchored OB3 credential later."""
     method = issuer.profile.verification_method
-    suite = CRYPTOSUITE_FOR_KEY[issuer.key.public_key.key_type]
+    suite = cryptosuite_for(issuer.key.public_key.key_type)
 
     def sign(document: dict[str, Any] | None, as_list: bool) -> dict[str, Any] | None:
         if document is None:

@@ -22,8 +22,9 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from microcred.chain import create_keystore, load_account
+from microcred.elm_models.readers import issuer_profile_problems
 from microcred.elm_models.record import IssuerProfile, multilingual
-from microcred.errors import KeyStoreError
+from microcred.errors import KeyStoreError, RecordError
 from microcred.keys import (
     KeyType,
     SigningKey,
@@ -71,6 +72,18 @@ def init_issuer(
     would make every credential issued so far unverifiable once its status list is signed
     again; ``keys rotate`` is the way to new keys.
     """
+    problems = issuer_profile_problems(
+        source="microcred init",
+        name=name,
+        country=country,
+        legal_identifier=legal_identifier,
+        homepage=homepage,
+        email=email,
+        web_domain=web_domain,
+        status_base_url=status_base_url,
+    )
+    if problems:  # before any key is made or file written
+        raise RecordError(problems)
     check_new_passphrase(passphrase)
     existing = [
         home / p for p in (PROFILE_FILE, KEY_FILE, ANCHORING_KEYSTORE) if (home / p).exists()
@@ -85,11 +98,11 @@ def init_issuer(
     profile = IssuerProfile(
         did=did,
         verification_method=method,
-        name=multilingual(name),
-        country=country.upper(),
-        legal_identifier=legal_identifier,
-        homepage=homepage,
-        email=email,
+        name=multilingual({lang.lower(): text.strip() for lang, text in name.items()}),
+        country=country.strip().upper(),
+        legal_identifier=legal_identifier.strip(),
+        homepage=homepage.strip() if homepage else None,
+        email=email.strip() if email else None,
         status_base_url=status_base_url,
     )
     (home / KEY_FILE).parent.mkdir(parents=True, exist_ok=True, mode=0o700)

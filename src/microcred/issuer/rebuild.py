@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ class BatchInputs:
     learners_file: Path
     formats: tuple[str, ...]
     out_dir: Path
+    awarded: date | None = None  # the --awarded date (a CSV column may override it)
 
 
 def document_hash(document: Mapping[str, Any]) -> str:
@@ -81,16 +82,21 @@ def document_hash(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def recorded_awards(
-    plan: BatchPlan, spec: MicroCredentialSpec, learners: Sequence[Learner], issuer: Issuer
-) -> list[Award]:
+def recorded_awards(plan: BatchPlan, inputs: BatchInputs, issuer: Issuer) -> list[Award]:
     """Awards with the recorded ids and time: identical on every run.
 
     A format the batch does not produce keeps the fresh id ``make_awards`` gave it: no
     document carries it.
     """
     awards = []
-    for award in make_awards(spec, learners, issuer.profile, issued=plan.issued):
+    made = make_awards(
+        inputs.spec,
+        inputs.learners,
+        issuer.profile,
+        issued=plan.issued,
+        awarded=inputs.awarded,
+    )
+    for award in made:
         recorded = plan.credentials[award.learner.learner_id]
         awards.append(
             replace(
@@ -311,7 +317,7 @@ def _first_changed_learner(
     """Re-sign learner by learner with the recorded ids; the first whose hash differs."""
     plan = recorded_plan(store, batch.batch_id)
     known = recorded_hashes(store, batch.batch_id)
-    awards = recorded_awards(plan, inputs.spec, inputs.learners, issuer)
+    awards = recorded_awards(plan, inputs, issuer)
     for award in awards:
         unsigned = build_documents(
             [award], formats=inputs.formats, statuses=plan.statuses, validate=False

@@ -13,7 +13,7 @@ import hashlib
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from microcred.chain import LedgerError
 from microcred.elm_models.readers import read_learners, read_spec
+from microcred.elm_models.record import Learner, MicroCredentialSpec
 from microcred.issuer.anchoring import BatchAnchor, anchor_record
 from microcred.issuer.batch import (
     Batch,
@@ -42,6 +43,7 @@ from microcred.issuer.output import (
     write_manifest,
 )
 from microcred.issuer.pending import mark_done, mark_pending
+from microcred.issuer.prechecks import check_accreditation, check_award_dates, check_issue_time
 from microcred.issuer.profile import Issuer
 from microcred.issuer.rebuild import (
     BatchInputs,
@@ -90,6 +92,7 @@ class IssueRequest:
     issued: datetime | None = None  # default: now (and on resume: the recorded time)
     anchor: bool = True
     rebuild_only: bool = False  # refuse unless the batch is already recorded
+    awarded: date | None = None  # the date of award; default: the issue date
 
 
 def issue_cohort(
@@ -112,6 +115,7 @@ def issue_cohort(
     spec = read_spec(request.spec_file)
     learners = read_learners(request.learners_file, spec)
     check_file_names(learners, request.learners_file)  # before any index is spent
+    _refuse_what_would_never_verify(request, spec, learners, issuer, account, open_ledger, now())
     inputs = BatchInputs(
         spec,
         hashlib.sha256(request.spec_file.read_bytes()).hexdigest(),
@@ -119,6 +123,7 @@ def issue_cohort(
         request.learners_file,
         request.formats,
         request.out_dir,
+        request.awarded,
     )
     with batch_in_hand(home, request.out_dir):
         key = batch_key(
@@ -128,9 +133,15 @@ def issue_cohort(
             request.formats,
             issuer.profile.did,
         )
+        if request.awarded is not None:
+            # Another award date makes other documents: another batch, never a silent re-sign.
+            key = hashlib.sha256(f"{key}|awarded={request.awarded}".encode()).hexdigest()
         _check_recorded(store, key, inputs, issuer, request)
         plan = _plan(request, key, inputs, store, issuer, rng or random.SystemRandom(), now)
         check_issued(plan, _utc_seconds(request.issued) if request.issued else None)
+        if plan.state != "anchored":
+            # A resumed batch keeps its recorded issue time: it must still be anchorable.
+            check_issue_time(plan.issued, now(), option="the recorded issue time of this batch")
         resumed = plan.state != "building" or request.out_dir.exists()
         outcome = IssueOutcome(request.out_dir, plan.batch_id, len(learners), resumed, None, None)
         if plan.state in ("building", "signed"):
@@ -170,11 +181,33 @@ def _restore(
 ) -> tuple[FileCounts, BatchAnchor | None]:
     """A written batch: its files checked, and rebuilt where missing or altered."""
     unsigned = build_documents(
-        recorded_awards(plan, inputs.spec, inputs.learners, issuer),
+        recorded_awards(plan, inputs, issuer),
         formats=inputs.formats,
         statuses=plan.statuses,
     )
     return restore_output(store, plan, inputs, unsigned, issuer, open_ledger)
+
+
+def _refuse_what_would_never_verify(
+    request: IssueRequest,
+    spec: MicroCredentialSpec,
+    learners: Sequence[Learner],
+    issuer: Issuer,
+    account: LocalAccount,
+    open_ledger: LedgerOpener,
+    now: datetime,
+) -> None:
+    """The pre-checks of docs/issuer-checks.md: before any signature or status index."""
+    if request.issued is not None:
+        check_issue_time(request.issued, now)
+    issued = request.issued or now
+    check_award_dates(learners, request.awarded, issued, str(request.learners_file))
+    try:
+        with open_ledger() as ledger:
+            check_accreditation(ledger, account.address, issuer.profile.did, spec, now)
+    except LedgerError:
+        # No ledger now: the batch will wait, pending, for `microcred anchor`.
+        return
 
 
 def complete_batch(
@@ -285,7 +318,7 @@ def _sign_in_chunks(
     so a resumed batch does not sign again what it already delivered.
     """
     unsigned = build_documents(
-        recorded_awards(plan, inputs.spec, inputs.learners, issuer),
+        recorded_awards(plan, inputs, issuer),
         formats=inputs.formats,
         statuses=plan.statuses,
     )

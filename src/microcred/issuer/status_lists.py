@@ -38,10 +38,9 @@ from microcred.issuer.anchoring import (
     attach_anchor_proofs,
     prepare_anchor,
 )
-from microcred.issuer.batch import CRYPTOSUITE_FOR_KEY
 from microcred.issuer.profile import Issuer
 from microcred.issuer.records import suspension_partner
-from microcred.proofs import add_proof
+from microcred.proofs import add_proof, cryptosuite_for
 from microcred.status import (
     Bitstring,
     StatusPurpose,
@@ -254,12 +253,12 @@ def _list_signer(
 
 def _signed_list(issuer: Issuer, lst: StatusList, bits: Bitstring, at: datetime) -> dict[str, Any]:
     unsigned = status_list_credential(lst.url, "message", bits, issuer.profile.did, at)
-    # The suite follows the key: a P-256 issuer's lists are signed with ecdsa-rdfc-2019.
+    # The list is signed with the suite of the issuer's key, as its credentials are.
     return add_proof(
         unsigned,
         issuer.key,
         verification_method=issuer.profile.verification_method,
-        cryptosuite=CRYPTOSUITE_FOR_KEY[issuer.key.key_type],
+        cryptosuite=cryptosuite_for(issuer.key.key_type),
         created=at,
     )
 

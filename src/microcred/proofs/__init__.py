@@ -3,6 +3,7 @@
 from microcred.proofs._canonicalize import canonicalize
 from microcred.proofs._create import add_proof
 from microcred.proofs._signed_form import check_signed_form, signed_form_problem
+from microcred.proofs._suites import cryptosuite_for
 from microcred.proofs._verify import ProofResult, verify_proofs
 from microcred.proofs.jwt import is_compact_jws, sign_vc_jwt, verify_vc_jwt
 
@@ -11,6 +12,7 @@ __all__ = [
     "add_proof",
     "canonicalize",
     "check_signed_form",
+    "cryptosuite_for",
     "is_compact_jws",
     "sign_vc_jwt",
     "signed_form_problem",

@@ -16,6 +16,7 @@ from microcred.proofs._suites import (
     CREATABLE_SUITES,
     DATA_INTEGRITY_PROOF,
     SUITES,
+    cryptosuite_for,
     document_hash,
     encode_proof_value,
     hash_data,
@@ -30,7 +31,7 @@ def add_proof(
     key: SigningKey,
     *,
     verification_method: str,
-    cryptosuite: str = "eddsa-rdfc-2022",
+    cryptosuite: str | None = None,
     created: datetime | str | None = None,
     proof_purpose: str = "assertionMethod",
     loader: DocumentLoader | None = None,
@@ -41,7 +42,10 @@ def add_proof(
     An existing ``proof`` turns into a proof set: the new proof signs the document without
     any ``proof``. ``proof_as_list`` always emits ``proof`` as an array (OB3's schema wants
     that). ``created`` may be an aware datetime, a dateTimeStamp string, or None to omit it.
+    ``cryptosuite`` defaults to the one that fits ``key`` (eddsa-rdfc-2022 for Ed25519,
+    ecdsa-rdfc-2019 for P-256).
     """
+    cryptosuite = cryptosuite or cryptosuite_for(key.key_type)
     _check_suite_and_key(cryptosuite, key)
     context = _checked_context(document)
     options = _proof_options(cryptosuite, created, verification_method, proof_purpose)

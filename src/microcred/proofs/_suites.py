@@ -39,6 +39,16 @@ SUITES: Mapping[str, Cryptosuite] = {
     ),
 }
 CREATABLE_SUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
+#: The suite an issuer signs with: decided by its key, for credentials and status lists alike.
+CRYPTOSUITE_FOR_KEY: Mapping[KeyType, str] = {
+    KeyType.ED25519: "eddsa-rdfc-2022",
+    KeyType.P256: "ecdsa-rdfc-2019",
+}
+
+
+def cryptosuite_for(key_type: KeyType) -> str:
+    """The Data Integrity suite that signs with a key of ``key_type``."""
+    return CRYPTOSUITE_FOR_KEY[key_type]
 
 
 def suite_name_of(proof: Mapping[str, Any]) -> str:

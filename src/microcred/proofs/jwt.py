@@ -1,5 +1,12 @@
 """VC-JWT for OB 3.0: the credential as the JWS payload plus the iss/jti/nbf/sub/exp claims.
 
+Follows Open Badges 3.0 §8.2 "JSON Web Token Proof Format": §8.2.3 (JOSE header: ``alg``,
+``kid`` or ``jwk``, optional ``typ`` "JWT", nothing else) and §8.2.4.1 (JWT payload: the
+credential itself, not wrapped in ``vc``, plus the registered claims). W3C VC-JOSE-COSE §3.1.1
+agrees on the unwrapped payload and on ``iss`` = the issuer, and recommends ``typ`` "vc+jwt"
+and no ``nbf``; where the two differ, OB 3.0 wins here (its ``nbf`` is required, and 1EdTech's
+validator expects it).
+
 Signing and verification go through jwcrypto. The verifier resolves ``kid`` with the
 DidResolver (and then requires the key's controller to be the issuer). An embedded public
 ``jwk`` header is checked too, but anyone can embed their own key, so a token signed only
@@ -23,6 +30,9 @@ from microcred.proofs._canonicalize import expand_checked
 from microcred.proofs._datetime import parse_date_time_stamp
 from microcred.proofs._verify import ProofResult
 
+# OB 3.0 §8.2.3: "alg" of at least RS256; 1EdTech's validator accepts RS256 and ES256. An
+# Ed25519 issuer signs EdDSA (RFC 8037), which VC-JOSE-COSE allows but that validator refuses;
+# RS256 would need an RSA key type, which microcred does not make.
 _ALG_FOR_KEY = {KeyType.ED25519: "EdDSA", KeyType.P256: "ES256"}
 _ALLOWED_ALGS = ("EdDSA", "ES256", "RS256")
 _KTY_FOR_ALG = {"EdDSA": "OKP", "ES256": "EC", "RS256": "RSA"}
@@ -49,6 +59,7 @@ def sign_vc_jwt(credential: Mapping[str, Any], key: SigningKey, *, kid: str) -> 
     """
     expand_checked(credential)
     payload = {**credential, **_claims_for(credential)}
+    # OB 3.0 §8.2.3: kid is a DID URL that dereferences to the public key; typ "JWT".
     header = {"alg": _ALG_FOR_KEY[key.key_type], "kid": kid, "typ": "JWT"}
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(body)}"
@@ -60,6 +71,9 @@ def _b64url(data: bytes) -> str:
 
 
 def _claims_for(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """OB 3.0 §8.2.4.1: iss = issuer.id, jti = id, nbf = validFrom, sub = credentialSubject.id
+    (whenever the subject has one, e.g. the learner's wallet DID), exp = validUntil if set;
+    dates as NumericDate (seconds since the epoch, RFC 7519 §2)."""
     issuer = _issuer_id(credential)
     if issuer is None:
         raise ProofError("the credential has no issuer (or issuer.id) for the iss claim")

@@ -19,6 +19,9 @@ _MUTED = (95, 99, 110)
 _TEXT = (25, 25, 30)
 _RULE = (200, 205, 215)
 _LABEL_WIDTH = 46.0
+_NAME_LARGEST, _NAME_ONE_LINE_SMALLEST, _NAME_SMALLEST = 22.0, 14.0, 9.0
+_NAME_MAX_HEIGHT = 22.0  # mm: two lines at 22 pt
+_LINE_HEIGHT = 0.5  # mm of line per pt of font size
 
 
 class CertificatePage(FPDF):
@@ -159,8 +162,10 @@ def _award(pdf: CertificatePage) -> None:
     pdf._style(10, colour=_MUTED)
     pdf.cell(0, 5, "awarded to", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
-    pdf._style(22, bold=True)
-    pdf.cell(0, 11, facts.learner_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    size, lines = fit_learner_name(pdf, facts.learner_name)
+    pdf._style(size, bold=True)
+    for line in lines:
+        pdf.cell(0, size * _LINE_HEIGHT, line, align="C", new_x="LMARGIN", new_y="NEXT")
     if facts.learner_id:
         pdf._style(9, colour=_MUTED)
         pdf.cell(0, 5, f"Learner id {facts.learner_id}", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -175,6 +180,50 @@ def _award(pdf: CertificatePage) -> None:
         pdf.multi_cell(0, 7.5 if index == 0 else 6, title, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     pdf.ln(5)
+
+
+def fit_learner_name(pdf: CertificatePage, name: str) -> tuple[float, list[str]]:
+    """The font size and lines that keep ``name`` inside the text width of the page.
+
+    A name may be 200 characters (the learners CSV allows that). It is set on one line at
+    22 pt, or at the largest size down to 14 pt at which it fits; else it is wrapped (at
+    spaces, inside a word only where one word is longer than a line) at the largest size
+    whose lines stay within ``_NAME_MAX_HEIGHT``, so the key facts and the QR code still
+    fit on page 1.
+    """
+    width = pdf.w - 2 * _MARGIN
+    size = _NAME_LARGEST
+    while size >= _NAME_ONE_LINE_SMALLEST:
+        pdf._style(size, bold=True)
+        if pdf.get_string_width(name) <= width:
+            return size, [name]
+        size -= 1.0
+    while True:
+        pdf._style(size, bold=True)
+        lines = _wrap(pdf, name, width)
+        if len(lines) * size * _LINE_HEIGHT <= _NAME_MAX_HEIGHT or size <= _NAME_SMALLEST:
+            return size, lines
+        size -= 0.5
+
+
+def _wrap(pdf: CertificatePage, text: str, width: float) -> list[str]:
+    """Greedy line breaking with the current font; no line is wider than ``width``."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if pdf.get_string_width(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:  # a word longer than a line is cut where it must be
+            if line and pdf.get_string_width(line + char) > width:
+                lines.append(line)
+                line = ""
+            line += char
+    return [*lines, line] if line else lines
 
 
 def _awarding_bodies(facts: CertificateFacts) -> str | LangText:

@@ -43,7 +43,9 @@ def read_ob3_facts(document: Mapping[str, Any]) -> CertificateFacts:
         awarding_bodies=tuple(_named(c, primary) for c in _list(achievement.get("creator"))),
         country=str(address["addressCountryCode"]),
         region=address.get("addressRegion"),
-        issued=str(document.get("awardedDate") or document["validFrom"])[:10],
+        issued=str(document["validFrom"])[
+            :10
+        ],  # Annex I "date of issuing"; awardedDate is the award
         ects=_number(achievement.get("creditsAvailable")),
         hours=int(hours.group(1)) if hours else None,
         eqf_level=_eqf(alignments),

@@ -22,12 +22,14 @@ from microcred.chain import (
     verify_inclusion,
 )
 from microcred.chain.anchor_proof import (
+    ANCHOR_CLOCK_SKEW,
     AnchorBlock,
     anchor_proofs,
     credential_leaf,
     decode_anchor_proof,
     encode_anchor_proof,
 )
+from microcred.chain.ledger import MICRO_CREDENTIAL
 from microcred.errors import MicrocredError
 from microcred.verifier.annex_i import eqf_level
 from microcred.verifier.inputs import STATUS_LIST_FORMAT, ParsedCredential, checked_view
@@ -37,8 +39,7 @@ from microcred.verifier.steps import issuer_id, unchecked
 from microcred.verifier.trust_step import RegistryUnknown, registry_knows
 
 PASS, FAIL, ERROR, SKIPPED = StepStatus.PASS, StepStatus.FAIL, StepStatus.ERROR, StepStatus.SKIPPED
-CLOCK_SKEW_SECONDS = 600
-MICRO_CREDENTIAL = "MicroCredential"
+CLOCK_SKEW_SECONDS = int(ANCHOR_CLOCK_SKEW.total_seconds())
 
 
 @dataclass(frozen=True)

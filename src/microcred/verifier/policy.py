@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from microcred.chain.anchor_proof import MAX_ANCHOR_DELAY
 from microcred.keys import DidResolver
 from microcred.status import MIN_LIST_SIZE
 
@@ -44,7 +45,7 @@ class VerificationPolicy:
     ledger: Ledger | None = None  # None: the ledger steps report "not checked"
     anchoring: AnchorRequirement = AnchorRequirement.REGISTERED
     trusted_issuers: frozenset[str] = frozenset()
-    max_anchor_delay: timedelta = timedelta(days=60)  # longer looks back-dated
+    max_anchor_delay: timedelta = MAX_ANCHOR_DELAY  # longer looks back-dated
     status_lists: StatusListSource | None = None  # None: the status step says "not checked"
     status_as_of: datetime | None = None  # answer from the list version anchored by then
     min_status_list_entries: int = MIN_LIST_SIZE  # BSL's 131,072 unless an ecosystem sets less

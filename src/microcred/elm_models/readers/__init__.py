@@ -16,6 +16,7 @@ from microcred.elm_models.readers._learners import (
     ROW_FIELD,
     read_learners,
 )
+from microcred.elm_models.readers._profile_fields import issuer_profile_problems
 from microcred.elm_models.readers._spec import MAX_SPEC_BYTES, read_spec
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "MAX_SPEC_BYTES",
     "REQUIRED_LEARNER_COLUMNS",
     "ROW_FIELD",
+    "issuer_profile_problems",
     "read_learners",
     "read_spec",
 ]

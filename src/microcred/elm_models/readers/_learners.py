@@ -17,6 +17,7 @@ from microcred.elm_models.readers._parsers import (
     INVALID,
     ISO_DATE,
     Report,
+    bidi_problem,
     parse_country,
     suggestion,
 )
@@ -35,6 +36,8 @@ LEARNER_COLUMNS: Final = (
     "national_id_country",
     "grade",
     "completion_date",
+    "awarded_date",
+    "learner_did",
 )
 REQUIRED_LEARNER_COLUMNS: Final = LEARNER_COLUMNS[:3]
 #: The ``field`` of problems about a row as a whole (too many or too few values).
@@ -46,6 +49,12 @@ _DELIMITERS = (",", ";", "\t")  # comma; semicolon as Excel exports in many loca
 _LEARNER_ID = re.compile(r"[A-Za-z0-9._~\-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MAX_CELL = 200
+# DID Core 1.0 §3.1 (DID Syntax): did:<method-name>:<method-specific-id>, no path, query or
+# fragment: the learner's DID, not one of its keys.
+_DID = re.compile(
+    r"did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+"
+)
+_MAX_DID = 2048
 
 
 def _batch_error(path: Path, message: str, field: str = FILE_FIELD) -> BatchRejected:
@@ -126,6 +135,17 @@ def _learner_id_problem(value: str) -> str | None:
     return f"{value!r}: use at most 64 letters, digits, '.', '_', '~' or '-' (it goes into a URL)"
 
 
+def _did_problem(value: str) -> str | None:
+    if len(value) > _MAX_DID:
+        return f"longer than {_MAX_DID} characters"
+    if _DID.fullmatch(value):
+        return None
+    return (
+        f"{value!r} is not a DID (did:<method>:<identifier>, e.g. did:key:z6Mk…); "
+        "give the learner's wallet DID without a '#' fragment"
+    )
+
+
 def _email_problem(value: str) -> str | None:
     return None if EMAIL.fullmatch(value) else f"{value!r} is not an e-mail address"
 
@@ -140,6 +160,8 @@ _CELL_RULES: Mapping[str, Callable[[str], str | None]] = {
     "national_id_country": _country_problem,
     "grade": _plain_text_problem,
     "completion_date": _date_problem,
+    "awarded_date": _date_problem,
+    "learner_did": _did_problem,
 }
 
 
@@ -150,7 +172,7 @@ def _cell_problems(values: Mapping[str, str]) -> list[tuple[str, str]]:
             if column in REQUIRED_LEARNER_COLUMNS:
                 problems.append((column, "required value is empty"))
             continue
-        message = _CELL_RULES[column](value)
+        message = bidi_problem(value) or _CELL_RULES[column](value)
         if message is not None:
             problems.append((column, message))
     return problems
@@ -166,6 +188,14 @@ def _pairing_problems(values: Mapping[str, str]) -> list[tuple[str, str]]:
     both_valid = born and completed and not (_date_problem(born) or _date_problem(completed))
     if both_valid and born >= completed:  # ISO dates compare correctly as text
         problems.append(("date_of_birth", f"{born} is not before completion_date {completed}"))
+    awarded = values["awarded_date"]
+    for other, must_follow in (("completion_date", False), ("date_of_birth", True)):
+        earlier = values[other]
+        if not (awarded and earlier) or _date_problem(awarded) or _date_problem(earlier):
+            continue
+        if awarded < earlier or (must_follow and awarded == earlier):
+            relation = "is not after" if must_follow else "is before"
+            problems.append(("awarded_date", f"{awarded} {relation} {other} {earlier}"))
     return problems
 
 
@@ -200,6 +230,8 @@ def _learner(row: int, values: Mapping[str, str]) -> Learner:
         national_id_country=values["national_id_country"] or None,
         grade=values["grade"] or None,
         completion_date=optional_date("completion_date"),
+        awarded_date=optional_date("awarded_date"),
+        did=values["learner_did"] or None,
     )
 
 

@@ -31,6 +31,39 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 _HTTP_URL = re.compile(r"https?://[^/\s?#]+\S*")
 
 
+# Bidirectional formatting characters (embeddings, overrides, isolates, and the implicit
+# marks LRM, RLM, ALM): invisible, they reorder what a reader sees, so a signed name could
+# display as something else than what was checked ("Trojan Source", CVE-2021-42574).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def bidi_problem(value: str) -> str | None:
+    """Why ``value`` is refused for holding a bidirectional control character, or None."""
+    found = _BIDI_CONTROL.search(value)
+    if found is None:
+        return None
+    return (
+        f"contains the invisible bidirectional control character U+{ord(found.group()):04X}, "
+        "which can make the text display as something else than what is signed; remove it"
+    )
+
+
+def bidi_problems(value: object, path: str, report: Report) -> None:
+    """Report every string (keys too) of a parsed YAML/JSON document that holds a bidi control."""
+    if isinstance(value, str):
+        message = bidi_problem(value)
+        if message is not None:
+            report.add(path or FILE_FIELD, message)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and bidi_problem(key) is not None:
+                report.add(join(path, key), f"the key {bidi_problem(key)}")
+            bidi_problems(item, join(path, key), report)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            bidi_problems(item, f"{path}[{index}]", report)
+
+
 class Report:
     """The problems found so far in one file."""
 

@@ -16,6 +16,7 @@ from microcred.elm_models.readers._parsers import (
     INVALID,
     Field,
     Report,
+    bidi_problems,
     code_parser,
     describe,
     enum_parser,
@@ -230,6 +231,7 @@ def read_spec(path: Path) -> MicroCredentialSpec:
     """
     document = load_document(path, MAX_SPEC_BYTES)
     report = Report(str(path))
+    bidi_problems(document, "", report)
     parse = record_parser(partial(MicroCredentialSpec, source=str(path)), _SPEC_FIELDS)
     spec: MicroCredentialSpec = parse(document, "", report)
     if report.problems:
