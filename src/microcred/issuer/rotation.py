@@ -1,6 +1,6 @@
 """Key rotation: a new signing key and a new anchoring key, with nothing issued before lost.
 
-What stays verifiable, and why (docs/security-keys.md has the whole argument):
+What stays verifiable, and why (docs/security.md, section 4, has the whole argument):
 
 - Credentials carry their proof and their anchor proof; the old anchoring address stays
   accredited on the registry for the old DID until the authority says otherwise, and the
