@@ -42,10 +42,16 @@ from microcred._cli_verify import _json_line, _render
 from microcred.proofs import sign_vc_jwt
 from microcred.qr import make_qr_payload
 from microcred.render.baking import bake
-from microcred.verifier import StepStatus, VerificationPolicy, VerificationReport, verify_path
+from microcred.verifier import (
+    AnchorRequirement,
+    StepStatus,
+    VerificationPolicy,
+    VerificationReport,
+    verify_path,
+)
 from microcred.verifier.qr_steps import verify_qr
 
-POLICY = VerificationPolicy(now=NOW, require_anchor=False)
+POLICY = VerificationPolicy(now=NOW, anchoring=AnchorRequirement.OPTIONAL)
 Json = Any
 
 # --- hostile values -------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from microcred.keys import DidResolver
 from microcred.proofs import sign_vc_jwt
 from microcred.render.baking import bake
 from microcred.verifier import (
+    AnchorRequirement,
     ParsedCredential,
     StepResult,
     StepStatus,
@@ -47,7 +48,7 @@ from microcred.verifier import (
 )
 from microcred.verifier._verify import DEFAULT_STEPS, SAFE_RECURSION_LIMIT
 
-POLICY = VerificationPolicy(now=NOW, require_anchor=False)
+POLICY = VerificationPolicy(now=NOW, anchoring=AnchorRequirement.OPTIONAL)
 
 
 @pytest.fixture(scope="module")
