@@ -38,7 +38,7 @@ from _hostile import (
     png_chunk,
     png_with_text_bomb,
 )
-from microcred._cli_verify import _json_line, _render
+from microcred._cli_verify import _facts_block, _json_line, _render
 from microcred.proofs import sign_vc_jwt
 from microcred.qr import make_qr_payload
 from microcred.render.baking import bake
@@ -188,7 +188,9 @@ def _check(reports: list[VerificationReport]) -> None:
         first = report.steps[0].name if report.steps else "-"
         REACHED[first] = REACHED.get(first, 0) + 1
         assert report.steps and all(isinstance(step.status, StepStatus) for step in report.steps)
-        assert len(_render(report).splitlines()) == 1 + len(report.steps)  # no forged lines
+        # No forged lines: the verdict line, the facts block, one line a step.
+        expected = 1 + len(_facts_block(report)) + len(report.steps)
+        assert len(_render(report).splitlines()) == expected
         assert json.loads(_json_line(report))["verdict"] == str(report.verdict)
 
 

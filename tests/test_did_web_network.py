@@ -289,6 +289,6 @@ def test_the_resolver_fetches_the_did_web_url_once(
     resolver = DidResolver(allow_network=True)
     method = resolver.resolve_verification_method(f"{did}#key-1")
     assert method.public_key == key.public_key
-    with pytest.raises(DidResolutionError, match="not found"):
+    with pytest.raises(DidResolutionError, match="is not in the document of"):
         resolver.resolve_verification_method(f"{did}#key-2")  # from the cache: no new fetch
     assert server.requests == ["/issuers/x/did.json"]

@@ -85,8 +85,7 @@ def _verdicts(home: Home, files: list[Path]) -> list[dict[str, object]]:
 
 
 def _assert_verifies(home: Home, out: Path) -> None:
-    """Signature and anchor PASS; the whole verdict is VALID where status lists can be published
-    (a P-256 issuer cannot sign them yet: eddsa-rdfc-2022 only, being fixed separately)."""
+    """Signature and anchor PASS, and the whole verdict is VALID, for both key types."""
     files = [
         out / "elm" / "R00000.jsonld",
         out / "ob3" / "R00001.json",
@@ -95,8 +94,7 @@ def _assert_verifies(home: Home, out: Path) -> None:
     for report in _verdicts(home, files):
         passed = {s["step"] for s in report["steps"] if s["status"] == "PASS"}  # type: ignore[attr-defined]
         assert {"proof", "anchored"} <= passed, report
-        if "p-256" not in home.path.name:
-            assert report["verdict"] == "valid", report
+        assert report["verdict"] == "valid", report
 
 
 def test_a_deleted_anchored_batch_is_rebuilt_byte_identical(home: Home, tmp_path: Path) -> None:
@@ -105,8 +103,7 @@ def test_a_deleted_anchored_batch_is_rebuilt_byte_identical(home: Home, tmp_path
     first = home.issue(learners, out, *ALL_FORMATS)
     assert "written: 7 file(s)" in first.output  # 3 × (elm, ob3) + manifest; JWTs on anchoring
     assert "10 file(s) written with their anchor proofs" in first.output
-    if "p-256" not in home.path.name:
-        home.ok("status", "publish")
+    home.ok("status", "publish")
     original = _snapshot(out)
     batches, anchors = len(batch_records(home.database_url)), len(ledger_anchor_events(home.path))
     shutil.rmtree(out)
@@ -159,6 +156,8 @@ def test_a_deleted_pending_batch_is_rebuilt_then_anchored_once(home: Home, tmp_p
     (record,) = [r for r in batch_records(home.database_url) if r.id == batch_id]
     assert record.state == "anchored"
     assert len(record.anchor_roots) == 1
+    home.ok("status", "publish")
+    _assert_verifies(home, out)
 
 
 def test_an_altered_file_is_restored_and_the_rest_verified(home: Home, tmp_path: Path) -> None:
