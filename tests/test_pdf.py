@@ -226,6 +226,7 @@ def test_the_learner_name_never_leaves_the_page(given: str, family: str) -> None
     facts = read_facts(json.loads(_unsigned_elm(given, family)))
     page = CertificatePage(facts)
     size, lines = fit_learner_name(page, facts.learner_name)
+    page.close_fonts()
     text_width = page.w - 2 * page.l_margin
     assert size >= 9 and len(lines) * size * 0.5 <= 22  # leaves room for the QR on page 1
     assert "".join(lines).replace(" ", "") == facts.learner_name.replace(" ", "")

@@ -39,6 +39,13 @@ class CertificatePage(FPDF):
         self.set_subject("EU micro-credential certificate (Council Recommendation 2022/C 243/02)")
         self.set_lang(facts.primary_language)
 
+    def close_fonts(self) -> None:
+        """Close the font files: fontTools reads them lazily and keeps them open until then."""
+        for font in self.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
     def footer(self) -> None:
         self.set_y(-15)
         self._style(7, colour=_MUTED)

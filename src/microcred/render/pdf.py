@@ -53,19 +53,22 @@ def render_certificate_pdf(
     documents = [_parse(name, data) for name, data in credentials]
     facts = _shown_facts(documents)
     pdf = CertificatePage(facts)
-    issued = datetime.fromisoformat(facts.issued).replace(tzinfo=UTC)
-    pdf.set_creation_date(issued)
-    for name, data in credentials:
-        pdf.embed_file(
-            bytes=data,
-            basename=name,
-            modification_date=issued,
-            desc=f"Signed credential {documents[[n for n, _ in credentials].index(name)]['id']}",
-            mime_type="application/ld+json" if name.endswith(".jsonld") else "application/json",
-            associated_file_relationship="Source",
-        )
-    draw_certificate(pdf, _qr_image(qr_payload), [name for name, _ in credentials], logo_png)
-    return bytes(pdf.output())
+    try:
+        issued = datetime.fromisoformat(facts.issued).replace(tzinfo=UTC)
+        pdf.set_creation_date(issued)
+        for (name, data), document in zip(credentials, documents, strict=True):
+            pdf.embed_file(
+                bytes=data,
+                basename=name,
+                modification_date=issued,
+                desc=f"Signed credential {document['id']}",
+                mime_type="application/ld+json" if name.endswith(".jsonld") else "application/json",
+                associated_file_relationship="Source",
+            )
+        draw_certificate(pdf, _qr_image(qr_payload), [name for name, _ in credentials], logo_png)
+        return bytes(pdf.output())
+    finally:
+        pdf.close_fonts()
 
 
 def _parse(name: str, data: bytes) -> Mapping[str, Any]:
