@@ -312,7 +312,7 @@ def _render(report: VerificationReport) -> str:
     lines += _facts_block(report)
     for step in report.steps:
         status = click.style(f"{step.status!s:<8}", fg=_COLOURS[str(step.status)])
-        lines.append(f"  {status} {_shown(step.name):<10} {_shown(step.reason)}")
+        lines.append(f"  {status} {_shown(step.name):<11} {_shown(step.reason)}")
     return "\n".join(lines)
 
 
